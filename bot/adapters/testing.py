@@ -1,0 +1,67 @@
+"""The test adapter: hold whole conversations with the core, no platform library involved.
+
+chat = TestChat(bot, user_id="alice")
+replies = await chat.send("/start")
+await chat.press("Help")
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.adapters.session import ChatSession, render_plain
+from bot.core import Bot
+from bot.messages import ChoicePress, Conversation, InboundEvent, Reply, Sender, parse_text
+
+TEST_PLATFORM = "test"
+
+
+class TestChat:
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        user_id: str = "u1",
+        display_name: str = "Test User",
+        platform: str = TEST_PLATFORM,
+        chat_id: str | None = None,
+    ) -> None:
+        self._bot = bot
+        self.sender = Sender(platform, user_id, display_name)
+        self.conversation = Conversation(platform, chat_id or user_id)
+        self._session = ChatSession()
+        self._event_ids = itertools.count(1)
+        self.last: list[Reply] = []
+
+    async def _handle(self, event: InboundEvent) -> list[Reply]:
+        self.last = await self._bot.handle(event)
+        self._session.receive(self.last)
+        return self.last
+
+    async def send(self, text: str, *, event_id: str | None = None) -> list[Reply]:
+        """Type a message (a command or free text)."""
+        return await self._handle(
+            InboundEvent(self.sender, self.conversation, parse_text(text), event_id=event_id)
+        )
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the choice with this label among the latest replies."""
+        shown = self._session.by_label(label)
+        return await self.press_payload(shown.choice.payload, shown.message_id)
+
+    async def press_payload(self, payload: str, message_id: str | None = None) -> list[Reply]:
+        """Press a choice by payload, e.g. one from an old message."""
+        content = ChoicePress(payload, message_id)
+        return await self._handle(InboundEvent(self.sender, self.conversation, content))
+
+    @property
+    def text(self) -> str:
+        """The latest replies as the terminal would show them."""
+        return render_plain(self.last)
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels of the choices now on screen."""
+        return [shown.choice.label for shown in self._session.shown]

@@ -1,0 +1,199 @@
+"""The onion around every handler. Each middleware does one job and calls the next layer.
+
+Order (outermost first) is `DEFAULT_MIDDLEWARE`: measure and log, turn errors into a polite reply,
+open the unit of work, drop redeliveries, identify the person, rate-limit, guard the input,
+resolve the route (with the stored conversation), check access, then the handler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from bot.context import Context, ConversationHandle
+from bot.logs import correlation_id
+from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply, Text, TextMessage
+from bot.router import Access, Handler
+from storage.conversations import ConversationKey
+from storage.members import to_ref
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+Middleware = Callable[[InboundEvent, Context, Handler], Awaitable[list[Reply]]]
+
+SORRY = (
+    "Sorry, something went wrong on my side and nothing was changed. "
+    "Please try again in a moment; if it keeps happening, tell the programme team."
+)
+SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a minute and try again."
+EMPTY = (
+    "I didn't catch a question there. Type your question in words, or /help to see what I can do."
+)
+TOO_LONG = (
+    "That message is too long for me ({length:,} characters). "
+    "Please ask in under {limit:,} characters; the key question is enough."
+)
+UNKNOWN_COMMAND = "I don't know /{name}. Send /help to see the commands I understand."
+STALE_CHOICE = "That button is from an older message and no longer works. Send /start for the menu."
+JOIN_FIRST = (
+    "That's for programme members. If you have an invite code, send /join followed by the code."
+)
+NOT_ALLOWED = "Sorry, that's only available to {who}."
+
+
+async def measure_and_log(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """Correlation id on every log line; messages in and out; latency by route."""
+    token = correlation_id.set(ctx.correlation_id)
+    started = time.perf_counter()
+    metrics = ctx.services.metrics
+    metrics.messages_in.labels(event.sender.platform).inc()
+    try:
+        replies = await call_next(event, ctx)
+    finally:
+        route = ctx.route.name if ctx.route else "none"
+        elapsed = time.perf_counter() - started
+        metrics.handler_seconds.labels(route).observe(elapsed)
+        log.info(
+            "%s %s handled by %s in %.1f ms",
+            event.sender.platform,
+            type(event.content).__name__,
+            route,
+            elapsed * 1000,
+        )
+        correlation_id.reset(token)
+    metrics.messages_out.labels(event.sender.platform).inc(len(replies))
+    return replies
+
+
+async def errors_to_reply(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """No stack trace ever reaches a person: log it, count it, say sorry."""
+    try:
+        return await call_next(event, ctx)
+    except Exception:
+        route = ctx.route.name if ctx.route else "none"
+        log.exception("handler failed on route %s", route)
+        ctx.services.metrics.errors.labels(route).inc()
+        return [Text(SORRY)]
+
+
+async def unit_of_work(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """One transaction per event: everything the handler did is kept, or nothing is."""
+    async with ctx.services.database.transaction() as session:
+        ctx.repos = Repositories.bound_to(session)
+        return await call_next(event, ctx)
+
+
+async def deduplicate(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """A platform redelivering an event it already sent gets no second answer."""
+    if event.event_id is not None and not await ctx.repos.throttle.first_delivery(
+        event.sender.platform, event.event_id, ctx.now
+    ):
+        log.info("dropped redelivery of %s", event.event_id)
+        return []
+    return await call_next(event, ctx)
+
+
+async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """Attach the member behind the platform account, when there is one."""
+    member = await ctx.repos.members.find_by_identity(
+        event.sender.platform, event.sender.external_id
+    )
+    if member is not None:
+        event = dataclasses.replace(event, member=to_ref(member))
+    return await call_next(event, ctx)
+
+
+async def rate_limit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """Per person, per minute, across all workers; one warning, then silence for the window."""
+    limit = ctx.services.settings.rate_limit_per_minute
+    key = f"{event.sender.platform}:{event.sender.external_id}"
+    count = await ctx.repos.throttle.count_hit(key, ctx.now, timedelta(minutes=1))
+    if count <= limit:
+        return await call_next(event, ctx)
+    return [Text(SLOW_DOWN)] if count == limit + 1 else []
+
+
+async def guard_input(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """Empty and oversized text is answered here, before any handler sees it."""
+    content = event.content
+    if isinstance(content, TextMessage):
+        limit = ctx.services.settings.max_message_chars
+        if not any(ch.isalnum() for ch in content.text):
+            return [Text(EMPTY)]
+        if len(content.text) > limit:
+            return [Text(TOO_LONG.format(length=len(content.text), limit=limit))]
+    return await call_next(event, ctx)
+
+
+async def resolve_route(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """Load the conversation and pick the handler; unknown commands and stale buttons stop here."""
+    settings = ctx.services.settings
+    key = ConversationKey(
+        event.sender.platform, event.conversation.external_id, event.sender.external_id
+    )
+    state = await ctx.repos.conversations.load(key, ctx.now)
+    ctx.conversation = ConversationHandle(
+        ctx.repos.conversations,
+        key,
+        state,
+        ConversationHandle.expiry(ctx.now, settings.conversation_ttl_minutes),
+    )
+    route = ctx.services.routes.resolve(event, state)
+    if route is None:
+        if isinstance(event.content, CommandMessage):
+            return [Text(UNKNOWN_COMMAND.format(name=event.content.name))]
+        if isinstance(event.content, ChoicePress):
+            return [Text(STALE_CHOICE)]
+        return [Text(EMPTY)]
+    ctx.route = route
+    return await call_next(event, ctx)
+
+
+_WHO = {Access.MEMBERS: "members", Access.COACHES: "coaches", Access.STAFF: "programme staff"}
+
+
+async def authorize(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """The one place where roles are checked against the route's declared access."""
+    assert ctx.route is not None, "authorize runs after resolve_route"
+    access = ctx.route.access
+    if access.allows(event.member):
+        return await call_next(event, ctx)
+    log.info("refused %s to %s", ctx.route.name, event.member.role if event.member else "guest")
+    return [Text(JOIN_FIRST if event.member is None else NOT_ALLOWED.format(who=_WHO[access]))]
+
+
+DEFAULT_MIDDLEWARE: Sequence[Middleware] = (
+    measure_and_log,
+    errors_to_reply,
+    unit_of_work,
+    deduplicate,
+    identify,
+    rate_limit,
+    guard_input,
+    resolve_route,
+    authorize,
+)
+
+
+async def _call_route(event: InboundEvent, ctx: Context) -> list[Reply]:
+    assert ctx.route is not None, "the route is resolved before the handler runs"
+    return await ctx.route.handler(event, ctx)
+
+
+def build_pipeline(middleware: Sequence[Middleware]) -> Handler:
+    """Wrap the route call in the middleware, outermost first."""
+    handler: Handler = _call_route
+    for layer in reversed(middleware):
+        handler = _wrap(layer, handler)
+    return handler
+
+
+def _wrap(layer: Middleware, inner: Handler) -> Handler:
+    async def wrapped(event: InboundEvent, ctx: Context) -> list[Reply]:
+        return await layer(event, ctx, inner)
+
+    return wrapped

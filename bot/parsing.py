@@ -1,0 +1,39 @@
+"""Parsing of the small values people and staff type: tags, durations, roles."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.messages import Role
+
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_DURATION = re.compile(r"^(\d{1,4})([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_tags(text: str) -> list[str]:
+    """`new-ceo,north-west` → ["new-ceo", "north-west"]; ValueError names the bad tag."""
+    tags = [tag.strip().lower() for tag in text.split(",") if tag.strip()]
+    for tag in tags:
+        if not _TAG.match(tag):
+            raise ValueError(
+                f"{tag!r} is not a valid tag: use lower-case letters, digits and dashes"
+            )
+    return tags
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30m`, `12h`, `14d` or `2w`."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration: use a number and m, h, d or w, like 14d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        choices = ", ".join(role.value for role in Role)
+        raise ValueError(f"{text!r} is not a role: use one of {choices}") from None

@@ -1,0 +1,175 @@
+"""Routers declare what each capability answers; the route table resolves an event to a handler.
+
+Each handlers/ module owns a `Router` and registers commands, choice payloads, conversation steps
+and (for the FAQ) free text. The core includes every router into one `RouteTable`, which also
+builds /help and the main menu from what was registered, so a capability's entry appears exactly
+when its handler exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.messages import ChoicePress, CommandMessage, InboundEvent, MemberRef, Reply, Role
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from storage.conversations import StoredState
+
+Handler = Callable[[InboundEvent, "Context"], Awaitable[list[Reply]]]
+
+MENU_KEY = "menu"  # a menu choice `menu:help` runs the command /help
+
+
+class Access(StrEnum):
+    """Who may use a route; checked in one place, the `authorize` middleware."""
+
+    ANYONE = "anyone"
+    MEMBERS = "members"
+    COACHES = "coaches"
+    STAFF = "staff"
+
+    def allows(self, member: MemberRef | None) -> bool:
+        if self is Access.ANYONE:
+            return True
+        if member is None:
+            return False
+        if self is Access.MEMBERS:
+            return True
+        if self is Access.COACHES:
+            return member.role in {Role.COACH, Role.STAFF}
+        return member.role is Role.STAFF
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    handler: Handler
+    access: Access
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    """What /help and the main menu show for a command."""
+
+    name: str
+    summary: str
+    access: Access
+    menu_label: str | None
+    hide_from_members: bool
+
+
+class Router:
+    """The routes of one capability."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.commands: dict[str, tuple[CommandInfo, Route]] = {}
+        self.choices: dict[str, Route] = {}
+        self.steps: dict[tuple[str, str], Route] = {}
+        self.text_route: Route | None = None
+
+    def command(
+        self,
+        name: str,
+        *,
+        summary: str,
+        access: Access = Access.ANYONE,
+        menu: str | None = None,
+        hide_from_members: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Register `/name`; `menu` puts it on the main menu under that label."""
+
+        def register(handler: Handler) -> Handler:
+            info = CommandInfo(name, summary, access, menu, hide_from_members)
+            self.commands[name] = (info, Route(f"command:{name}", handler, access))
+            return handler
+
+        return register
+
+    def choice(self, key: str, *, access: Access = Access.ANYONE) -> Callable[[Handler], Handler]:
+        """Register choices whose payload is `key` or starts with `key:`."""
+
+        def register(handler: Handler) -> Handler:
+            self.choices[key] = Route(f"choice:{key}", handler, access)
+            return handler
+
+        return register
+
+    def step(
+        self, flow: str, step: str, *, access: Access = Access.ANYONE
+    ) -> Callable[[Handler], Handler]:
+        """Register the handler for text typed while a conversation waits at `flow`/`step`."""
+
+        def register(handler: Handler) -> Handler:
+            self.steps[(flow, step)] = Route(f"step:{flow}/{step}", handler, access)
+            return handler
+
+        return register
+
+    def text(self, *, access: Access = Access.ANYONE) -> Callable[[Handler], Handler]:
+        """Register the handler for free text outside any conversation (one per bot)."""
+
+        def register(handler: Handler) -> Handler:
+            self.text_route = Route("text", handler, access)
+            return handler
+
+        return register
+
+
+class RouteTable:
+    """Every router included; refuses two capabilities claiming the same command or payload."""
+
+    def __init__(self, routers: Iterable[Router]) -> None:
+        self._commands: dict[str, tuple[CommandInfo, Route]] = {}
+        self._choices: dict[str, Route] = {}
+        self._steps: dict[tuple[str, str], Route] = {}
+        self._text: Route | None = None
+        for router in routers:
+            self._include(router)
+
+    def _include(self, router: Router) -> None:
+        for table, entries in (
+            (self._commands, router.commands),
+            (self._choices, router.choices),
+            (self._steps, router.steps),
+        ):
+            clash = table.keys() & entries.keys()
+            if clash:
+                raise ValueError(f"router {router.name!r} registers {sorted(clash)} again")
+            table.update(entries)  # type: ignore[attr-defined]
+        if router.text_route is not None:
+            if self._text is not None:
+                raise ValueError(f"router {router.name!r} registers a second free-text handler")
+            self._text = router.text_route
+
+    def resolve(self, event: InboundEvent, state: StoredState | None) -> Route | None:
+        """The route for an event, or None for an unknown command or a stale choice."""
+        content = event.content
+        if isinstance(content, CommandMessage):
+            found = self._commands.get(content.name)
+            return found[1] if found else None
+        if isinstance(content, ChoicePress):
+            menu_command = content.argument(MENU_KEY)
+            if menu_command:
+                found = self._commands.get(menu_command)
+                return found[1] if found else None
+            return self._choice_route(content.payload)
+        if state is not None and (state.flow, state.step) in self._steps:
+            return self._steps[(state.flow, state.step)]
+        return self._text
+
+    def _choice_route(self, payload: str) -> Route | None:
+        matches = [key for key in self._choices if payload == key or payload.startswith(key + ":")]
+        return self._choices[max(matches, key=len)] if matches else None
+
+    def commands_for(self, member: MemberRef | None) -> Sequence[CommandInfo]:
+        """The commands this person may use, in registration order."""
+        return [
+            info
+            for info, route in self._commands.values()
+            if route.access.allows(member) and not (member and info.hide_from_members)
+        ]

@@ -1,0 +1,29 @@
+"""Every setting cedp-bot reads, in one place (documented in the README's configuration table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "content"
+
+
+class Settings(BaseSettings):
+    """Settings from the environment or a `.env` file; names match ../shared/DESIGN.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./cedp.db", validation_alias="CEDP_DATABASE_URL"
+    )
+    knowledge_path: Path = Field(default=SHIPPED_KNOWLEDGE, validation_alias="CEDP_KNOWLEDGE_PATH")
+    log_level: str = Field(default="INFO", validation_alias="CEDP_LOG_LEVEL")
+    rate_limit_per_minute: int = Field(
+        default=20, ge=1, validation_alias="CEDP_RATE_LIMIT_PER_MINUTE"
+    )
+    conversation_ttl_minutes: int = Field(
+        default=30, ge=1, validation_alias="CEDP_CONVERSATION_TTL_MINUTES"
+    )
+    max_message_chars: int = Field(default=4000, ge=100, validation_alias="CEDP_MAX_MESSAGE_CHARS")

@@ -1,0 +1,147 @@
+"""Membership: join with an invite code, see your details, and (staff) create invite codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.messages import (
+    Choice,
+    ChoicePress,
+    Choices,
+    CommandMessage,
+    Edit,
+    InboundEvent,
+    Reply,
+    Role,
+    Text,
+    TextMessage,
+)
+from bot.parsing import parse_role, parse_tags
+from bot.router import Access, Router
+from handlers.start import main_menu
+from storage.invites import CODE_LENGTH, RedeemFailure, format_code, normalise_code
+from storage.members import to_ref
+
+router = Router("members")
+
+JOIN_FLOW, CODE_STEP = "join", "code"
+CHAT_INVITE_USES = 1
+CHAT_INVITE_DAYS = 14
+
+ASK_FOR_CODE = "Please type your invite code (it looks like ABCD-EFGH), or /cancel to stop."
+NOT_A_CODE = (
+    "That doesn't look like an invite code: codes have 8 letters and digits, like ABCD-EFGH."
+)
+REFUSALS = {
+    RedeemFailure.UNKNOWN: "I can't find that invite code. Please check it and try again.",
+    RedeemFailure.REVOKED: "That invite code has been withdrawn.",
+    RedeemFailure.USED_UP: "That invite code has already been used.",
+    RedeemFailure.EXPIRED: "That invite code has expired.",
+}
+ASK_TEAM = "Please ask the programme team for a new one."
+
+
+def _args(event: InboundEvent) -> tuple[str, ...]:
+    """Arguments of a typed command; a menu press runs the command without any."""
+    return event.content.args if isinstance(event.content, CommandMessage) else ()
+
+
+@router.command(
+    "join", summary="Join the programme with your invite code", menu="Join", hide_from_members=True
+)
+async def join(event: InboundEvent, ctx: Context) -> list[Reply]:
+    if event.member is not None:
+        return [Text(f"You're already a member, {event.member.display_name}. Send /me to check.")]
+    code = "".join(_args(event))
+    if not code:
+        await ctx.conversation.go_to(JOIN_FLOW, CODE_STEP)
+        return [Text(ASK_FOR_CODE)]
+    return await _redeem(event, ctx, code)
+
+
+@router.step(JOIN_FLOW, CODE_STEP)
+async def join_code_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
+    assert isinstance(event.content, TextMessage)
+    return await _redeem(event, ctx, event.content.text)
+
+
+async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
+    """Use the code; a failure keeps a waiting conversation open so the person can retry."""
+    if len(normalise_code(typed)) != CODE_LENGTH:
+        return [Text(NOT_A_CODE)]
+    invite = await ctx.repos.invites.redeem(typed, ctx.now)
+    if isinstance(invite, RedeemFailure):
+        retry = " Type it again, or /cancel." if ctx.conversation.state else ""
+        suffix = retry if invite is RedeemFailure.UNKNOWN else f" {ASK_TEAM}"
+        return [Text(REFUSALS[invite] + suffix)]
+    if ctx.conversation.state is not None:
+        await ctx.conversation.finish()
+    member = await ctx.repos.members.create(
+        display_name=event.sender.display_name or "member",
+        role=Role(invite.role),
+        tags=invite.tags,
+        now=ctx.now,
+        identity=(event.sender.platform, event.sender.external_id),
+    )
+    welcome = f"Welcome to the programme, {member.display_name}! You've joined as {invite.role}."
+    return [main_menu(ctx, to_ref(member), welcome)]
+
+
+@router.command("me", summary="See what I hold about you", access=Access.MEMBERS, menu="My details")
+async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
+    assert event.member is not None
+    member = await ctx.repos.members.get(event.member.id)
+    assert member is not None
+    tags = ", ".join(tag.tag for tag in member.tags) or "none"
+    accounts = ", ".join(sorted({identity.platform for identity in member.identities}))
+    return [
+        Text(
+            f"Name: {member.display_name}\nRole: {member.role}\nTags: {tags}\n"
+            f"Accounts: {accounts}\nMember since: {member.created_at:%d %B %Y}"
+        )
+    ]
+
+
+@router.command(
+    "invite",
+    summary="Create a one-use invite code: /invite ROLE [tags]",
+    access=Access.STAFF,
+    menu="Create an invite code",
+)
+async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
+    args = _args(event)
+    if not args:
+        options = tuple(Choice(role.value.capitalize(), f"invite:{role.value}") for role in Role)
+        return [Choices("Which role should the invite give?", options)]
+    try:
+        role = parse_role(args[0])
+        tags = parse_tags(",".join(args[1:]))
+    except ValueError as error:
+        return [Text(f"{error}. Usage: /invite ROLE [tags], e.g. /invite member new-ceo,london")]
+    return [Text(await _new_invite_text(ctx, role, tags))]
+
+
+@router.choice("invite", access=Access.STAFF)
+async def invite_role_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
+    assert isinstance(event.content, ChoicePress)
+    try:
+        role = parse_role(event.content.argument("invite"))
+    except ValueError:
+        return [Text("That button is from an older message. Send /invite to start again.")]
+    return [Edit(event.content.message_id, await _new_invite_text(ctx, role, []))]
+
+
+async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:
+    created = await ctx.repos.invites.create(
+        role=role,
+        tags=tags,
+        max_uses=CHAT_INVITE_USES,
+        expires_at=ctx.now + timedelta(days=CHAT_INVITE_DAYS),
+        now=ctx.now,
+    )
+    tag_note = f" with tags {', '.join(created.tags)}" if created.tags else ""
+    return (
+        f"Invite code {format_code(created.code)} for a {role.value}{tag_note}: one use, "
+        f"valid for {CHAT_INVITE_DAYS} days. The person sends /join {format_code(created.code)}."
+    )

@@ -1,0 +1,170 @@
+"""Loading and validating a knowledge base: a YAML file, or a folder of them.
+
+Every problem is reported with its file, entry and a plain description, so staff can fix a
+broken edit without reading a stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.matcher import FuzzyMatcher, MatchResult
+
+_REQUIRED_TEXT = ("id", "question", "answer")
+_LIST_KEYS = ("alternates", "tags", "follow_ups", "audience")
+_KNOWN_KEYS = {*_REQUIRED_TEXT, *_LIST_KEYS}
+_LIST_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    question: str
+    answer: str
+    alternates: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    audience: frozenset[str] = frozenset()
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.alternates)
+
+    def visible_to(self, member_tags: frozenset[str]) -> bool:
+        """Entries with an audience are offered only to members carrying one of its tags."""
+        return not self.audience or bool(self.audience & member_tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: entry {self.entry}" if self.entry else self.file
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+class KnowledgeBase:
+    """Validated entries plus the matcher built over them."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries = {entry.id: entry for entry in entries}
+        self._matcher = FuzzyMatcher(list(self.entries.values()))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, question: str, member_tags: frozenset[str] = frozenset()) -> MatchResult:
+        return self._matcher.match(question, lambda entry: entry.visible_to(member_tags))
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+    return [path]
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of YAML prose; keep paragraphs and list items apart."""
+    paragraphs = []
+    for paragraph in text.strip().split("\n\n"):
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        merged: list[str] = []
+        for line in lines:
+            if merged and not _LIST_ITEM.match(line):
+                merged[-1] = f"{merged[-1]} {line}"
+            else:
+                merged.append(line)
+        paragraphs.append("\n".join(merged))
+    return "\n\n".join(paragraphs)
+
+
+def _parse_entry(raw: Any, file: str, index: int, problems: list[Problem]) -> Entry | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, f"#{index + 1}", "is not a mapping of keys to values"))
+        return None
+    label = str(raw.get("id") or f"#{index + 1}")
+    found = len(problems)
+    for key in _REQUIRED_TEXT:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            problems.append(Problem(file, label, f"missing {key}"))
+    for key in _LIST_KEYS:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            problems.append(Problem(file, label, f"{key} must be a list of text"))
+    for key in sorted(raw.keys() - _KNOWN_KEYS):
+        problems.append(Problem(file, label, f"unknown key {key!r}"))
+    if len(problems) > found:
+        return None
+    return Entry(
+        id=raw["id"].strip(),
+        question=raw["question"].strip(),
+        answer=reflow(raw["answer"]),
+        alternates=tuple(raw.get("alternates", [])),
+        tags=tuple(raw.get("tags", [])),
+        follow_ups=tuple(raw.get("follow_ups", [])),
+        audience=frozenset(raw.get("audience", [])),
+    )
+
+
+def _read_file(file: Path, problems: list[Problem]) -> list[tuple[str, Entry]]:
+    name = str(file)
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        problems.append(Problem(name, None, f"cannot be read ({error.strerror})"))
+        return []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problems.append(Problem(name, None, f"is not valid YAML{where}"))
+        return []
+    if document is None:
+        return []
+    if not isinstance(document, list):
+        problems.append(Problem(name, None, "must be a list of entries"))
+        return []
+    parsed = (_parse_entry(raw, name, i, problems) for i, raw in enumerate(document))
+    return [(name, entry) for entry in parsed if entry is not None]
+
+
+def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:
+    """Every entry that parsed, and every problem found across the files."""
+    problems: list[Problem] = []
+    if not path.exists():
+        return [], [Problem(str(path), None, "does not exist")]
+    located = [item for file in _yaml_files(path) for item in _read_file(file, problems)]
+    seen: dict[str, str] = {}
+    for file, entry in located:
+        if entry.id in seen:
+            problems.append(Problem(file, entry.id, f"duplicate id (also in {seen[entry.id]})"))
+        seen.setdefault(entry.id, file)
+    for file, entry in located:
+        for follow_up in entry.follow_ups:
+            if follow_up not in seen:
+                problems.append(Problem(file, entry.id, f"unknown follow-up id {follow_up!r}"))
+    if not located and not problems:
+        problems.append(Problem(str(path), None, "holds no entries"))
+    return [entry for _, entry in located], problems
+
+
+def load_knowledge(path: Path) -> KnowledgeBase:
+    """A knowledge base, or KnowledgeError listing everything that is wrong."""
+    entries, problems = check_knowledge(path)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(entries)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, one repository per aggregate, Alembic migrations."""

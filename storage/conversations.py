@@ -1,0 +1,73 @@
+"""Stored conversation state, keyed by platform, conversation and person, with an expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConversationState
+from storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    platform: str
+    conversation_id: str
+    person_id: str
+
+    def _where(self) -> tuple[Any, ...]:
+        return (
+            ConversationState.platform == self.platform,
+            ConversationState.conversation_id == self.conversation_id,
+            ConversationState.person_id == self.person_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    flow: str
+    step: str
+    data: dict[str, Any]
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self, key: ConversationKey, now: datetime) -> StoredState | None:
+        """The live state, or None; an expired state is deleted on sight."""
+        row = (
+            await self._session.execute(select(ConversationState).where(*key._where()))
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.expires_at <= now:
+            await self.clear(key)
+            return None
+        return StoredState(row.flow, row.step, dict(row.data))
+
+    async def save(self, key: ConversationKey, state: StoredState, expires_at: datetime) -> None:
+        values = {
+            "flow": state.flow,
+            "step": state.step,
+            "data": state.data,
+            "expires_at": expires_at,
+        }
+        statement = insert_for(self._session, ConversationState).values(
+            platform=key.platform,
+            conversation_id=key.conversation_id,
+            person_id=key.person_id,
+            **values,
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["platform", "conversation_id", "person_id"], set_=values
+            )
+        )
+
+    async def clear(self, key: ConversationKey) -> None:
+        await self._session.execute(delete(ConversationState).where(*key._where()))

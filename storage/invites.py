@@ -1,0 +1,100 @@
+"""Invite codes, redeemed atomically so a one-use code can never admit two people."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Role
+from storage.models import Invite
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes get read aloud
+CODE_LENGTH = 8
+
+
+def normalise_code(typed: str) -> str:
+    """Codes are case-insensitive and may be typed with spaces or dashes."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    """`ABCD-EFGH`: easier to read out and to type on a phone."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+class RedeemFailure(StrEnum):
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    USED_UP = "used_up"
+    EXPIRED = "expired"
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(
+        self,
+        *,
+        role: Role,
+        tags: Iterable[str],
+        max_uses: int,
+        expires_at: datetime | None,
+        now: datetime,
+    ) -> Invite:
+        invite = Invite(
+            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+            role=role.value,
+            tags=sorted(set(tags)),
+            max_uses=max_uses,
+            uses=0,
+            expires_at=expires_at,
+            revoked=False,
+            created_at=now,
+        )
+        self._session.add(invite)
+        await self._session.flush()
+        return invite
+
+    async def get(self, code: str) -> Invite | None:
+        query = select(Invite).where(Invite.code == normalise_code(code))
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def list(self) -> Sequence[Invite]:
+        return (await self._session.execute(select(Invite).order_by(Invite.id))).scalars().all()
+
+    async def revoke(self, code: str) -> bool:
+        query = update(Invite).where(Invite.code == normalise_code(code)).values(revoked=True)
+        return (await self._session.execute(query)).rowcount > 0
+
+    async def redeem(self, code: str, now: datetime) -> Invite | RedeemFailure:
+        """Use one place on the invite, or say why it cannot be used."""
+        normal = normalise_code(code)
+        claimed = await self._session.execute(
+            update(Invite)
+            .where(
+                Invite.code == normal,
+                Invite.revoked.is_(False),
+                Invite.uses < Invite.max_uses,
+                or_(Invite.expires_at.is_(None), Invite.expires_at > now),
+            )
+            .values(uses=Invite.uses + 1)
+            .returning(Invite.id)
+        )
+        invite_id = claimed.scalar_one_or_none()
+        invite = await self._session.get(Invite, invite_id) if invite_id else await self.get(normal)
+        if invite is None:
+            return RedeemFailure.UNKNOWN
+        if invite_id is not None:
+            await self._session.refresh(invite)
+            return invite
+        if invite.revoked:
+            return RedeemFailure.REVOKED
+        if invite.uses >= invite.max_uses:
+            return RedeemFailure.USED_UP
+        return RedeemFailure.EXPIRED

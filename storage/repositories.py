@@ -1,0 +1,29 @@
+"""All repositories bound to one session: the unit of work handed to a handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.conversations import ConversationRepository
+from storage.invites import InviteRepository
+from storage.members import MemberRepository
+from storage.throttle import ThrottleRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    members: MemberRepository
+    invites: InviteRepository
+    conversations: ConversationRepository
+    throttle: ThrottleRepository
+
+    @classmethod
+    def bound_to(cls, session: AsyncSession) -> Repositories:
+        return cls(
+            members=MemberRepository(session),
+            invites=InviteRepository(session),
+            conversations=ConversationRepository(session),
+            throttle=ThrottleRepository(session),
+        )
