@@ -56,6 +56,11 @@ class ConversationHandle:
         self.state = StoredState(flow, step, data or {})
         await self._repository.save(self._key, self.state, self._expires_at)
 
+    async def stay(self) -> None:
+        """Keep waiting at the current step (say, after a typo), with a fresh expiry."""
+        if self.state is not None:
+            await self._repository.save(self._key, self.state, self._expires_at)
+
     async def finish(self) -> None:
         self.state = None
         await self._repository.clear(self._key)

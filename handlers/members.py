@@ -20,7 +20,7 @@ from bot.messages import (
 from bot.parsing import parse_role, parse_tags
 from bot.router import Access, Router
 from handlers.start import main_menu
-from storage.invites import CODE_LENGTH, RedeemFailure, format_code, normalise_code
+from storage.invites import RedeemFailure, format_code, looks_like_code
 from storage.members import to_ref
 
 router = Router("members")
@@ -34,7 +34,7 @@ NOT_A_CODE = (
     "That doesn't look like an invite code: codes have 8 letters and digits, like ABCD-EFGH."
 )
 REFUSALS = {
-    RedeemFailure.UNKNOWN: "I can't find that invite code. Please check it and try again.",
+    RedeemFailure.UNKNOWN: "I can't find that invite code.",
     RedeemFailure.REVOKED: "That invite code has been withdrawn.",
     RedeemFailure.USED_UP: "That invite code has already been used.",
     RedeemFailure.EXPIRED: "That invite code has expired.",
@@ -68,11 +68,17 @@ async def join_code_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
 
 async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
     """Use the code; a failure keeps a waiting conversation open so the person can retry."""
-    if len(normalise_code(typed)) != CODE_LENGTH:
+    if not looks_like_code(typed):
+        await ctx.conversation.stay()
         return [Text(NOT_A_CODE)]
     invite = await ctx.repos.invites.redeem(typed, ctx.now)
     if isinstance(invite, RedeemFailure):
-        retry = " Type it again, or /cancel." if ctx.conversation.state else ""
+        await ctx.conversation.stay()
+        retry = (
+            " Please check it and type it again, or /cancel."
+            if ctx.conversation.state
+            else (" Please check it and try again.")
+        )
         suffix = retry if invite is RedeemFailure.UNKNOWN else f" {ASK_TEAM}"
         return [Text(REFUSALS[invite] + suffix)]
     if ctx.conversation.state is not None:

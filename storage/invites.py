@@ -22,6 +22,12 @@ def normalise_code(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
+def looks_like_code(typed: str) -> bool:
+    """Whether `typed` could be a code at all, so typos get a format hint, not "not found"."""
+    normal = normalise_code(typed)
+    return len(normal) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in normal)
+
+
 def format_code(code: str) -> str:
     """`ABCD-EFGH`: easier to read out and to type on a phone."""
     return f"{code[:4]}-{code[4:]}"

@@ -1,0 +1,45 @@
+"""Tags, durations and roles typed by staff are parsed strictly, with messages that say why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.messages import Role
+from bot.parsing import parse_duration, parse_role, parse_tags
+
+
+def test_tags_are_lower_cased_and_split_on_commas() -> None:
+    assert parse_tags(" New-CEO, north-west ,,") == ["new-ceo", "north-west"]
+
+
+@pytest.mark.parametrize("bad", ["bad tag", "-leading", "x" * 65, "émoji😀"])
+def test_malformed_tags_are_refused_by_name(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a valid tag"):
+        parse_tags(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", timedelta(minutes=30)),
+        ("12h", timedelta(hours=12)),
+        ("14d", timedelta(days=14)),
+        ("2W", timedelta(weeks=2)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "0d", "14", "d", "5x", "-1d", "99999d"])
+def test_bad_durations_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(bad)
+
+
+def test_roles() -> None:
+    assert parse_role(" Staff ") is Role.STAFF
+    with pytest.raises(ValueError, match="member, coach, staff"):
+        parse_role("admin")

@@ -1,0 +1,115 @@
+"""Routers declare routes; the route table resolves events and builds /help from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.messages import (
+    ChoicePress,
+    CommandMessage,
+    Conversation,
+    InboundEvent,
+    MemberRef,
+    Reply,
+    Role,
+    Sender,
+    TextMessage,
+)
+from bot.router import Access, Router, RouteTable
+from storage.conversations import StoredState
+
+
+async def _noop(event, ctx) -> list[Reply]:
+    return []
+
+
+def _event(content) -> InboundEvent:
+    return InboundEvent(Sender("test", "u1"), Conversation("test", "u1"), content)
+
+
+def _member(role: Role) -> MemberRef:
+    return MemberRef(1, "M", role)
+
+
+@pytest.fixture
+def table() -> RouteTable:
+    core = Router("core")
+    core.command("help", summary="Help", menu="Help")(_noop)
+    core.command("join", summary="Join", hide_from_members=True)(_noop)
+    core.command("me", summary="Me", access=Access.MEMBERS)(_noop)
+    core.command("slots", summary="Slots", access=Access.COACHES)(_noop)
+    core.command("invite", summary="Invite", access=Access.STAFF)(_noop)
+    core.choice("book")(_noop)
+    core.choice("book:confirm")(_noop)
+    core.step("join", "code")(_noop)
+    core.text()(_noop)
+    return RouteTable([core])
+
+
+def test_commands_resolve_by_name_and_unknown_ones_to_nothing(table: RouteTable) -> None:
+    assert table.resolve(_event(CommandMessage("help")), None).name == "command:help"
+    assert table.resolve(_event(CommandMessage("nope")), None) is None
+
+
+def test_the_longest_registered_choice_key_wins(table: RouteTable) -> None:
+    assert table.resolve(_event(ChoicePress("book:confirm:42")), None).name == "choice:book:confirm"
+    assert table.resolve(_event(ChoicePress("book:7")), None).name == "choice:book"
+    assert table.resolve(_event(ChoicePress("booking")), None) is None
+
+
+def test_a_menu_choice_resolves_to_its_command(table: RouteTable) -> None:
+    assert table.resolve(_event(ChoicePress("menu:help")), None).name == "command:help"
+    assert table.resolve(_event(ChoicePress("menu:gone")), None) is None
+
+
+def test_text_goes_to_the_waiting_step_or_else_the_free_text_handler(table: RouteTable) -> None:
+    text = _event(TextMessage("ABCD-EFGH"))
+    assert table.resolve(text, StoredState("join", "code", {})).name == "step:join/code"
+    assert table.resolve(text, None).name == "text"
+    assert table.resolve(text, StoredState("old-flow", "gone", {})).name == "text"
+
+
+def test_commands_take_priority_over_a_waiting_step(table: RouteTable) -> None:
+    state = StoredState("join", "code", {})
+    assert table.resolve(_event(CommandMessage("help")), state).name == "command:help"
+
+
+def test_help_lists_only_what_each_role_may_use(table: RouteTable) -> None:
+    def names(member: MemberRef | None) -> list[str]:
+        return [info.name for info in table.commands_for(member)]
+
+    assert names(None) == ["help", "join"]
+    assert names(_member(Role.MEMBER)) == ["help", "me"]
+    assert names(_member(Role.COACH)) == ["help", "me", "slots"]
+    assert names(_member(Role.STAFF)) == ["help", "me", "slots", "invite"]
+
+
+def test_two_capabilities_cannot_claim_the_same_command() -> None:
+    first, second = Router("first"), Router("second")
+    first.command("book", summary="Book")(_noop)
+    second.command("book", summary="Book again")(_noop)
+    with pytest.raises(ValueError, match="'second' registers \\['book'\\] again"):
+        RouteTable([first, second])
+
+
+def test_only_one_free_text_handler() -> None:
+    first, second = Router("first"), Router("second")
+    first.text()(_noop)
+    second.text()(_noop)
+    with pytest.raises(ValueError, match="second free-text handler"):
+        RouteTable([first, second])
+
+
+@pytest.mark.parametrize(
+    ("access", "allowed"),
+    [
+        (Access.ANYONE, {None, Role.MEMBER, Role.COACH, Role.STAFF}),
+        (Access.MEMBERS, {Role.MEMBER, Role.COACH, Role.STAFF}),
+        (Access.COACHES, {Role.COACH, Role.STAFF}),
+        (Access.STAFF, {Role.STAFF}),
+    ],
+)
+def test_access_levels(access: Access, allowed: set[Role | None]) -> None:
+    for role in (None, *Role):
+        member = _member(role) if role else None
+        assert access.allows(member) is (role in allowed)
