@@ -53,6 +53,7 @@ class Member(Base):
     """A person who joined the programme's bot, whatever platforms they use."""
 
     __tablename__ = "members"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # an erased member's id is never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))

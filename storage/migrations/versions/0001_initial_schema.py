@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "processed_events",

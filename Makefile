@@ -1,0 +1,28 @@
+# The two set-up commands of the README. Each creates .venv on first use and installs into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: chat test lint serve clean
+
+$(BIN)/cedp-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+chat: $(BIN)/cedp-bot  ## install, then talk to the bot in this terminal
+	$(BIN)/cedp-bot chat
+
+serve: $(BIN)/cedp-bot  ## install, then run the web server on port 8080
+	$(BIN)/cedp-bot serve
+
+lint: $(BIN)/cedp-bot
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## install, lint, then run the whole test suite
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

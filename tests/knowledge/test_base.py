@@ -1,0 +1,106 @@
+"""Knowledge bases load from a file or a folder, and every problem is reported plainly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SHIPPED_KNOWLEDGE
+from knowledge.base import KnowledgeError, check_knowledge, load_knowledge, reflow
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "faq-eval" / "knowledge.yaml"
+
+GOOD = """
+- id: one
+  question: First?
+  answer: The first answer.
+  tags: [a]
+  follow_ups: [two]
+- id: two
+  question: Second?
+  alternates: [Another way to ask]
+  answer: The second answer.
+  tags: []
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_knowledge_base_is_valid_and_substantial() -> None:
+    knowledge = load_knowledge(SHIPPED_KNOWLEDGE)
+    assert len(knowledge) >= 25
+    topics = {tag for entry in knowledge.entries.values() for tag in entry.tags}
+    assert {"coaching", "mentoring", "privacy"} <= topics
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared sample sits beside the repository")
+def test_the_shared_sample_loads() -> None:
+    assert len(load_knowledge(SAMPLE)) == 79
+
+
+def test_a_single_file_or_a_folder_of_files(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", GOOD)
+    _write(tmp_path, "b.yml", "- id: three\n  question: Third?\n  answer: Yes.\n")
+    assert len(load_knowledge(tmp_path / "a.yaml")) == 2
+    assert sorted(load_knowledge(tmp_path).entries) == ["one", "three", "two"]
+
+
+def test_problems_name_the_file_the_entry_and_what_is_wrong(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", GOOD)
+    _write(
+        tmp_path,
+        "b.yaml",
+        """
+- id: one
+  question: Duplicate?
+  answer: Again.
+- id: empty
+  question: No answer?
+  answer: "  "
+- id: dangling
+  question: Points nowhere?
+  answer: Yes.
+  follow_ups: [missing-entry]
+- id: typo
+  question: Misspelt key?
+  answer: Yes.
+  tagz: [x]
+- just a string
+""",
+    )
+    _, problems = check_knowledge(tmp_path)
+    messages = {str(problem).replace(str(tmp_path) + "/", "") for problem in problems}
+    assert messages == {
+        "b.yaml: entry one: duplicate id (also in a.yaml)",
+        "b.yaml: entry empty: missing answer",
+        "b.yaml: entry dangling: unknown follow-up id 'missing-entry'",
+        "b.yaml: entry typo: unknown key 'tagz'",
+        "b.yaml: entry #5: is not a mapping of keys to values",
+    }
+
+
+def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
+    _write(tmp_path, "broken.yaml", "- id: a\n  question: ok\n  answer: [unclosed\n- id: b\n")
+    _, problems = check_knowledge(tmp_path)
+    assert len(problems) == 1
+    assert "broken.yaml: is not valid YAML at line" in str(problems[0])
+
+
+def test_load_refuses_a_base_with_problems(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", "id: not-a-list\n")
+    with pytest.raises(KnowledgeError, match="must be a list of entries"):
+        load_knowledge(tmp_path)
+    with pytest.raises(KnowledgeError, match="does not exist"):
+        load_knowledge(tmp_path / "nowhere")
+    with pytest.raises(KnowledgeError, match="holds no entries"):
+        load_knowledge(_write(tmp_path, "empty.yaml", ""))
+
+
+def test_reflow_joins_wrapped_lines_but_keeps_paragraphs_and_lists() -> None:
+    text = "One line\nwrapped here.\n\nA list:\n- first\n- second\n1. numbered\n"
+    assert reflow(text) == "One line wrapped here.\n\nA list:\n- first\n- second\n1. numbered"

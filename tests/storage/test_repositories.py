@@ -1,0 +1,141 @@
+"""Repositories keep their promises on both databases, also with two workers at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.messages import Role
+from storage.conversations import ConversationKey, StoredState
+from storage.database import Database
+from storage.invites import RedeemFailure
+from storage.migrate import upgrade_database
+from storage.repositories import Repositories
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def workers(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two engines on one database, as two `cedp-bot serve` processes would have."""
+    first, second = Database(database_url), Database(database_url)
+    await upgrade_database(first.engine)
+    yield first, second
+    await first.dispose()
+    await second.dispose()
+
+
+async def _in(database: Database, work):
+    async with database.transaction() as session:
+        return await work(Repositories.bound_to(session))
+
+
+async def test_rate_limit_counts_every_hit_from_both_workers(workers) -> None:
+    async def hit(database: Database) -> int:
+        return await _in(
+            database, lambda r: r.throttle.count_hit("telegram:1", NOW, timedelta(minutes=1))
+        )
+
+    counts = await asyncio.gather(*(hit(workers[i % 2]) for i in range(30)))
+    assert sorted(counts) == list(range(1, 31))
+
+
+async def test_rate_limit_window_starts_again_after_it_ends(workers) -> None:
+    database = workers[0]
+    window = timedelta(minutes=1)
+    for _ in range(3):
+        await _in(database, lambda r: r.throttle.count_hit("k", NOW, window))
+    later = NOW + window
+    assert await _in(database, lambda r: r.throttle.count_hit("k", later, window)) == 1
+
+
+async def test_a_delivery_is_first_only_once_across_workers(workers) -> None:
+    results = await asyncio.gather(
+        *(
+            _in(workers[i % 2], lambda r: r.throttle.first_delivery("slack", "Ev1", NOW))
+            for i in range(10)
+        ),
+        return_exceptions=True,
+    )
+    firsts = [result for result in results if result is True]
+    assert len(firsts) == 1
+    assert all(result in (True, False) for result in results)
+
+
+async def test_invite_uses_are_never_oversold_across_workers(workers) -> None:
+    invite = await _in(
+        workers[0],
+        lambda r: r.invites.create(role=Role.MEMBER, tags=[], max_uses=3, expires_at=None, now=NOW),
+    )
+    results = await asyncio.gather(
+        *(_in(workers[i % 2], lambda r: r.invites.redeem(invite.code, NOW)) for i in range(10))
+    )
+    assert sum(not isinstance(result, RedeemFailure) for result in results) == 3
+    assert results.count(RedeemFailure.USED_UP) == 7
+
+
+async def test_conversation_state_round_trips_and_expires(workers) -> None:
+    database = workers[0]
+    key = ConversationKey("test", "chat", "alice")
+    state = StoredState("join", "code", {"attempts": 2, "note": "ünïcode"})
+    await _in(database, lambda r: r.conversations.save(key, state, NOW + timedelta(minutes=5)))
+    assert await _in(workers[1], lambda r: r.conversations.load(key, NOW)) == state
+    expired = NOW + timedelta(minutes=5)
+    assert await _in(database, lambda r: r.conversations.load(key, expired)) is None
+    assert await _in(database, lambda r: r.conversations.load(key, NOW)) is None  # deleted
+
+
+async def test_removing_a_member_removes_their_identities_and_tags(workers) -> None:
+    database = workers[0]
+    member = await _in(
+        database,
+        lambda r: r.members.create(
+            display_name="Pat",
+            role=Role.MEMBER,
+            tags=["a", "b"],
+            now=NOW,
+            identity=("telegram", "42"),
+        ),
+    )
+    assert await _in(database, lambda r: r.members.remove(member.id))
+    assert await _in(database, lambda r: r.members.find_by_identity("telegram", "42")) is None
+    rejoined = await _in(
+        database,
+        lambda r: r.members.create(
+            display_name="Pat", role=Role.MEMBER, tags=[], now=NOW, identity=("telegram", "42")
+        ),
+    )
+    assert rejoined.id != member.id
+
+
+async def test_one_platform_account_cannot_belong_to_two_members(workers) -> None:
+    database = workers[0]
+
+    def create(r: Repositories):
+        return r.members.create(
+            display_name="X", role=Role.MEMBER, tags=[], now=NOW, identity=("slack", "U1")
+        )
+
+    await _in(database, create)
+    with pytest.raises(Exception, match=r"(?i)unique"):
+        await _in(database, create)
+
+
+async def test_tags_can_be_added_removed_and_filtered(workers) -> None:
+    database = workers[0]
+    member = await _in(
+        database,
+        lambda r: r.members.create(display_name="Q", role=Role.COACH, tags=["x"], now=NOW),
+    )
+
+    async def retag(r: Repositories) -> None:
+        loaded = await r.members.get(member.id)
+        await r.members.change_tags(loaded, add=["y", "z"], remove=["x"])
+
+    await _in(database, retag)
+    tagged = await _in(database, lambda r: r.members.list(tag="y"))
+    assert [[t.tag for t in m.tags] for m in tagged] == [["y", "z"]]
+    assert await _in(database, lambda r: r.members.list(role=Role.STAFF)) == []
