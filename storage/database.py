@@ -2,13 +2,16 @@
 
 SQLite gets WAL, a busy timeout and foreign keys on every connection, and every transaction
 starts with BEGIN IMMEDIATE: a transaction that reads and then writes would otherwise fail with
-"database is locked" when another coroutine's connection wrote in between.
+"database is locked" when another coroutine's connection wrote in between. Within one process,
+SQLite transactions also queue on an asyncio lock: SQLite lets one writer in at a time anyway, and
+waiting on the lock is fair and immediate where SQLite's busy handler polls with growing sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
@@ -61,11 +64,14 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_options)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writer: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if is_sqlite(url) else nullcontext()
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back on any exception."""
-        async with self._sessions() as session, session.begin():
+        async with self._sqlite_writer, self._sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:

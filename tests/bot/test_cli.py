@@ -107,7 +107,8 @@ def test_a_whole_terminal_conversation_from_greeting_to_membership(cedp_bot: Run
     assert greeting.startswith("bot> Hello, Alice!")
     assert "1. Help" in greeting and "2. Join" in greeting
     assert [line for line, _ in turns] == typed
-    replies = dict(zip(["menu", "faq", "join", "code", "me", "unknown", "empty", "long"], turns))
+    names = ["menu", "faq", "join", "code", "me", "unknown", "empty", "long"]
+    replies = dict(zip(names, turns, strict=True))
     assert replies["menu"][1].startswith("bot> Here's what I can do")
     assert "Chief Executive Development Programme (CEDP)" in replies["faq"][1]
     assert "invite code" in replies["join"][1]
