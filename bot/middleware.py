@@ -43,6 +43,7 @@ JOIN_FIRST = (
     "That's for programme members. If you have an invite code, send /join followed by the code."
 )
 NOT_ALLOWED = "Sorry, that's only available to {who}."
+PRIVATE_ONLY = "That's personal, so let's keep it private: send it to me in a direct message."
 
 
 async def measure_and_log(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
@@ -157,9 +158,11 @@ _WHO = {Access.MEMBERS: "members", Access.COACHES: "coaches", Access.STAFF: "pro
 
 
 async def authorize(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """The one place where roles are checked against the route's declared access."""
+    """The one place where roles, and private-only routes, are checked."""
     assert ctx.route is not None, "authorize runs after resolve_route"
     access = ctx.route.access
+    if ctx.route.private_only and not event.conversation.is_private:
+        return [Text(PRIVATE_ONLY)]
     if access.allows(event.member):
         return await call_next(event, ctx)
     log.info("refused %s to %s", ctx.route.name, event.member.role if event.member else "guest")

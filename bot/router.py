@@ -49,6 +49,7 @@ class Route:
     name: str
     handler: Handler
     access: Access
+    private_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +81,28 @@ class Router:
         access: Access = Access.ANYONE,
         menu: str | None = None,
         hide_from_members: bool = False,
+        private_only: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Register `/name`; `menu` puts it on the main menu under that label."""
+        """Register `/name`; `menu` puts it on the main menu under that label.
+
+        `private_only` routes touch personal data and are refused in group chats and channels.
+        """
 
         def register(handler: Handler) -> Handler:
             info = CommandInfo(name, summary, access, menu, hide_from_members)
-            self.commands[name] = (info, Route(f"command:{name}", handler, access))
+            route = Route(f"command:{name}", handler, access, private_only)
+            self.commands[name] = (info, route)
             return handler
 
         return register
 
-    def choice(self, key: str, *, access: Access = Access.ANYONE) -> Callable[[Handler], Handler]:
+    def choice(
+        self, key: str, *, access: Access = Access.ANYONE, private_only: bool = False
+    ) -> Callable[[Handler], Handler]:
         """Register choices whose payload is `key` or starts with `key:`."""
 
         def register(handler: Handler) -> Handler:
-            self.choices[key] = Route(f"choice:{key}", handler, access)
+            self.choices[key] = Route(f"choice:{key}", handler, access, private_only)
             return handler
 
         return register

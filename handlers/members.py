@@ -48,7 +48,11 @@ def _args(event: InboundEvent) -> tuple[str, ...]:
 
 
 @router.command(
-    "join", summary="Join the programme with your invite code", menu="Join", hide_from_members=True
+    "join",
+    summary="Join the programme with your invite code",
+    menu="Join",
+    hide_from_members=True,
+    private_only=True,
 )
 async def join(event: InboundEvent, ctx: Context) -> list[Reply]:
     if event.member is not None:
@@ -94,7 +98,13 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
     return [main_menu(ctx, to_ref(member), welcome)]
 
 
-@router.command("me", summary="See what I hold about you", access=Access.MEMBERS, menu="My details")
+@router.command(
+    "me",
+    summary="See what I hold about you",
+    access=Access.MEMBERS,
+    menu="My details",
+    private_only=True,
+)
 async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert event.member is not None
     member = await ctx.repos.members.get(event.member.id)
@@ -114,6 +124,7 @@ async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
     summary="Create a one-use invite code: /invite ROLE [tags]",
     access=Access.STAFF,
     menu="Create an invite code",
+    private_only=True,
 )
 async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
     args = _args(event)
@@ -128,7 +139,7 @@ async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
     return [Text(await _new_invite_text(ctx, role, tags))]
 
 
-@router.choice("invite", access=Access.STAFF)
+@router.choice("invite", access=Access.STAFF, private_only=True)
 async def invite_role_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert isinstance(event.content, ChoicePress)
     try:

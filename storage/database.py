@@ -61,7 +61,6 @@ class Database:
     """The engine and a session factory; one session per inbound event or CLI command."""
 
     def __init__(self, url: str, **engine_options: Any) -> None:
-        self.url = url
         self.engine = create_engine(url, **engine_options)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sqlite_writer: AbstractAsyncContextManager[object] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,16 +27,21 @@ class MemberRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _query(self):  # noqa: ANN202 - a Select whose generic type is noise here
-        return select(Member).options(selectinload(Member.tags), selectinload(Member.identities))
+    @staticmethod
+    def _query(*, with_identities: bool = True) -> Select[tuple[Member]]:
+        loads = [selectinload(Member.tags)]
+        if with_identities:
+            loads.append(selectinload(Member.identities))
+        return select(Member).options(*loads)
 
     async def get(self, member_id: int) -> Member | None:
         result = await self._session.execute(self._query().where(Member.id == member_id))
         return result.scalar_one_or_none()
 
     async def find_by_identity(self, platform: str, external_id: str) -> Member | None:
+        """The member behind a platform account, with tags (runs on every event: no identities)."""
         query = (
-            self._query()
+            self._query(with_identities=False)
             .join(Member.identities)
             .where(Identity.platform == platform, Identity.external_id == external_id)
         )

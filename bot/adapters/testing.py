@@ -27,10 +27,11 @@ class TestChat:
         display_name: str = "Test User",
         platform: str = TEST_PLATFORM,
         chat_id: str | None = None,
+        group: bool = False,
     ) -> None:
         self._bot = bot
         self.sender = Sender(platform, user_id, display_name)
-        self.conversation = Conversation(platform, chat_id or user_id)
+        self.conversation = Conversation(platform, chat_id or user_id, is_private=not group)
         self._session = ChatSession()
         self._event_ids = itertools.count(1)
         self.last: list[Reply] = []

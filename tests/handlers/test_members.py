@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.messages import Choices, Edit, Role, Text
+from bot.middleware import PRIVATE_ONLY
 from handlers.members import ASK_FOR_CODE, NOT_A_CODE
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, create_invite, join_as
@@ -152,3 +153,24 @@ async def test_members_cannot_create_invites_even_by_pressing_an_old_button(bot:
     async with bot.services.database.transaction() as session:
         invites = await Repositories.bound_to(session).invites.list()
     assert [invite.role for invite in invites] == ["member"]  # only the one join_as used
+
+
+async def test_personal_commands_are_refused_in_a_group_and_leak_nothing(bot: Bot) -> None:
+    private = TestChat(bot, user_id="sam", display_name="Sam Staff")
+    await join_as(bot, private, Role.STAFF, tags=("north-west",))
+    in_group = TestChat(bot, user_id="sam", chat_id="team-room", group=True)
+    code = await create_invite(bot)
+    for command in ("/me", "/invite member", f"/join {code}"):
+        await in_group.send(command)
+        assert in_group.text == PRIVATE_ONLY
+    await in_group.press_payload("invite:member", "1")
+    assert in_group.text == PRIVATE_ONLY
+    async with bot.services.database.transaction() as session:
+        invites = await Repositories.bound_to(session).invites.list()
+    assert [invite.uses for invite in invites] == [1, 0]  # no code made, none spent
+
+
+async def test_questions_are_still_answered_in_a_group(bot: Bot) -> None:
+    in_group = TestChat(bot, user_id="pat", chat_id="team-room", group=True)
+    await in_group.send("what is the CEDP")
+    assert "Chief Executive Development Programme" in in_group.text
