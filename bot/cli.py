@@ -23,7 +23,8 @@ from bot.parsing import parse_duration, parse_role, parse_tags
 from bot.settings import Settings
 from bot.web import create_web_app
 from knowledge.base import KnowledgeError, check_knowledge, load_knowledge
-from knowledge.matcher import MatchResult
+from knowledge.engine import MatchResult
+from knowledge.evaluation import evaluate, read_queries
 from storage.database import Database
 from storage.migrate import database_revision, upgrade_database
 from storage.repositories import Repositories
@@ -119,6 +120,17 @@ def _run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout
     return 0
 
 
+def _run_kb_eval(settings: Settings, args: argparse.Namespace) -> int:
+    knowledge = load_knowledge(args.kb or settings.knowledge_path)
+    try:
+        queries = read_queries(args.queries)
+    except (OSError, ValueError) as error:
+        print(f"cedp-bot: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(evaluate(knowledge, queries).lines()))
+    return 0
+
+
 def _run_kb_check(settings: Settings, args: argparse.Namespace) -> int:
     path = args.path or settings.knowledge_path
     entries, problems = check_knowledge(path)
@@ -183,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     kb.add_parser("check", help="validate a knowledge base").add_argument(
         "path", nargs="?", type=Path
     )
+    kb_eval = kb.add_parser("eval", help="measure answers against labelled queries (JSON lines)")
+    kb_eval.add_argument("--kb", type=Path, help="knowledge base file or folder")
+    kb_eval.add_argument("queries", type=Path, help='JSON lines {"q": ..., "id": ... or null}')
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="DB_COMMAND"
@@ -243,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _run_ask(settings, args, sys.stdin, sys.stdout)
         if args.command == "kb":
-            return _run_kb_check(settings, args)
+            return (_run_kb_eval if args.kb_command == "eval" else _run_kb_check)(settings, args)
         runners = {"chat": _run_chat, "serve": _run_serve, "db": _run_db}
         return asyncio.run(runners.get(args.command, _run_admin)(settings, args))
     except KnowledgeError as error:

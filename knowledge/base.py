@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.matcher import FuzzyMatcher, MatchResult
+from knowledge.engine import FaqEngine, MatchResult
 
 _REQUIRED_TEXT = ("id", "question", "answer")
 _LIST_KEYS = ("alternates", "tags", "follow_ups", "audience")
@@ -63,13 +63,13 @@ class KnowledgeBase:
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = {entry.id: entry for entry in entries}
-        self._matcher = FuzzyMatcher(list(self.entries.values()))
+        self._engine = FaqEngine(list(self.entries.values()))
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def match(self, question: str, member_tags: frozenset[str] = frozenset()) -> MatchResult:
-        return self._matcher.match(question, lambda entry: entry.visible_to(member_tags))
+        return self._engine.match(question, lambda entry: entry.visible_to(member_tags))
 
 
 def _yaml_files(path: Path) -> list[Path]:

@@ -1,0 +1,266 @@
+"""The FAQ engine: which entry answers a question, and how sure we are.
+
+1. Analysis (knowledge/analysis.py): folded words, British spellings, stems, concepts.
+2. Spelling: a query word the knowledge base has never seen is corrected to the closest word it
+   has (Damerau-Levenshtein, 1 edit for short words, 2 for long ones).
+3. Retrieval: BM25F over each entry's phrasings (question and alternates) and, with a lower
+   weight, its answer text.
+4. Rerank of the best few: retrieval score relative to the best possible for this query, how much
+   of the query the entry covers, IDF-weighted overlap with its closest single phrasing (so the
+   intent word of "cancel coaching" counts against an entry about booking), a bonus when intent
+   concepts agree, and a penalty for content words the knowledge base has never seen (the mark of
+   a near-miss out-of-scope question such as "cancel my gym membership").
+5. Decision: answer only when the top score is high and clear of the runner-up; "did you mean"
+   when it is middling or close; otherwise decline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from knowledge.analysis import Analysis, Analyzer, words
+from knowledge.lexicon import STOP_WORDS
+
+if TYPE_CHECKING:
+    from knowledge.base import Entry
+
+# Concepts that name what the person wants done: an entry about cancelling must not answer
+# a question about booking, however much of the topic they share.
+INTENTS = frozenset(
+    {
+        "cancel",
+        "book",
+        "reschedule",
+        "change",
+        "erase",
+        "export",
+        "stop",
+        "decline",
+        "block",
+        "complaint",
+        "join",
+        "eligible",
+        "cost",
+        "when",
+        "where",
+        "who",
+        "why",
+        "contact",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Weights and thresholds, chosen by two-fold cross-validation on ../shared/faq-eval so that
+    they are judged on queries they were not fitted to (README, "FAQ engine")."""
+
+    k1: float = 1.6
+    b: float = 0.75
+    answer_weight: float = 0.1
+    rerank_depth: int = 12
+    weight_retrieval: float = 0.35
+    weight_coverage: float = 0.2
+    weight_overlap: float = 0.2
+    intent_bonus: float = 0.05
+    unknown_penalty: float = 0.7
+    confident: float = 0.34
+    margin: float = 0.06
+    suggest: float = 0.20
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """`answer` is set only when the engine is confident; `candidates` are the best three."""
+
+    answer: Match | None
+    candidates: tuple[Match, ...]
+    suggest_threshold: float = 0.0
+
+    @property
+    def suggestions(self) -> tuple[Match, ...]:
+        return tuple(m for m in self.candidates if m.score >= self.suggest_threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    phrasing_terms: tuple[frozenset[str], ...]
+    all_terms: frozenset[str]
+    intents: frozenset[str]
+
+
+class FaqEngine:
+    def __init__(self, entries: Sequence[Entry], tuning: Tuning | None = None) -> None:
+        self.tuning = tuning or Tuning()
+        self._entries = list(entries)
+        self._analyzer = Analyzer()
+        vocabulary: Counter[str] = Counter()
+        phrase_tf: list[Counter[str]] = []
+        answer_tf: list[Counter[str]] = []
+        self._documents: list[_Document] = []
+        for entry in self._entries:
+            analysed = []
+            for phrasing in entry.phrasings:
+                folded = words(phrasing)
+                vocabulary.update(folded)
+                analysed.append(self._analyzer.analyse(folded))
+            answer_words = words(entry.answer)
+            vocabulary.update(answer_words)
+            answer = self._analyzer.analyse(answer_words)
+            phrase_tf.append(Counter(t for a in analysed for t in a.terms))
+            answer_tf.append(Counter(answer.terms))
+            phrasing_terms = tuple(frozenset(a.terms) for a in analysed)
+            self._documents.append(
+                _Document(
+                    phrasing_terms=phrasing_terms,
+                    all_terms=frozenset().union(*phrasing_terms, answer.terms),
+                    intents=frozenset(c for a in analysed[:1] for c in a.concepts if c in INTENTS),
+                )
+            )
+        self._build_index(phrase_tf, answer_tf)
+        known = set(vocabulary) | self._analyzer.concept_words()
+        self._known_words = frozenset(known)
+        self._frequency = vocabulary
+        ranked = sorted(known, key=lambda w: (-vocabulary[w], w))
+        self._by_length: dict[int, list[str]] = {}
+        for word in ranked:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._correct = lru_cache(maxsize=16_384)(self._correct_uncached)
+
+    def _build_index(self, phrase_tf: list[Counter[str]], answer_tf: list[Counter[str]]) -> None:
+        count = len(self._entries)
+        phrase_lengths = [sum(tf.values()) for tf in phrase_tf]
+        answer_lengths = [sum(tf.values()) for tf in answer_tf]
+        mean_phrase = sum(phrase_lengths) / count if count else 1.0
+        mean_answer = sum(answer_lengths) / count if count else 1.0
+        tuning = self.tuning
+        document_frequency: Counter[str] = Counter()
+        for index in range(count):
+            document_frequency.update(set(phrase_tf[index]) | set(answer_tf[index]))
+        self._idf = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
+            for term, df in document_frequency.items()
+        }
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index in range(count):
+            norm_phrase = 1 - tuning.b + tuning.b * phrase_lengths[index] / mean_phrase
+            norm_answer = 1 - tuning.b + tuning.b * answer_lengths[index] / mean_answer
+            terms = set(phrase_tf[index]) | set(answer_tf[index])
+            for term in terms:
+                tf = phrase_tf[index][term] / norm_phrase
+                tf += tuning.answer_weight * answer_tf[index][term] / norm_answer
+                saturated = tf * (tuning.k1 + 1) / (tf + tuning.k1)
+                self._postings.setdefault(term, []).append((index, self._idf[term] * saturated))
+
+    def _correct_uncached(self, word: str) -> str | None:
+        """The closest known word within 1 edit (2 for long words); ties go to the commoner."""
+        limit = 1 if len(word) <= 5 else 2
+        best: tuple[int, int, str] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            found = process.extractOne(
+                word,
+                self._by_length.get(length, ()),
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=limit,
+            )
+            if found is not None:
+                candidate = (found[1], -self._frequency[found[0]], found[0])
+                best = candidate if best is None else min(best, candidate)
+        return best[2] if best is not None else None
+
+    def _analyse_query(self, question: str) -> tuple[Analysis, float]:
+        """The query's analysis after spelling correction, and the share of unknown content."""
+        corrected: list[str] = []
+        content = unknown = 0
+        for word in words(question):
+            if word in STOP_WORDS or word in self._known_words:
+                corrected.append(word)
+                content += word not in STOP_WORDS
+                continue
+            content += 1
+            fixed = self._correct(word) if len(word) >= 4 and word.isalpha() else None
+            if fixed is None:
+                unknown += 1
+                corrected.append(word)
+            else:
+                corrected.append(fixed)
+        return self._analyzer.analyse(corrected), (unknown / content if content else 1.0)
+
+    def match(self, question: str, allowed: Callable[[Entry], bool]) -> MatchResult:
+        tuning = self.tuning
+        analysis, unknown_share = self._analyse_query(question)
+        terms = Counter(analysis.terms)
+        if not terms:
+            return MatchResult(None, (), tuning.suggest)
+        scores: dict[int, float] = {}
+        for term, times in terms.items():
+            for index, weight in self._postings.get(term, ()):
+                scores[index] = scores.get(index, 0.0) + weight * times
+        best_possible = sum(
+            self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
+        )
+        shortlist = sorted(scores.items(), key=lambda item: -item[1])
+        shortlist = [item for item in shortlist if allowed(self._entries[item[0]])]
+        ranked = sorted(
+            (
+                (self._rerank(index, score, best_possible, analysis, terms, unknown_share), index)
+                for index, score in shortlist[: tuning.rerank_depth]
+            ),
+            reverse=True,
+        )[:3]
+        candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
+        if not candidates or candidates[0].score < tuning.confident:
+            return MatchResult(None, candidates, tuning.suggest)
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        clear = candidates[0].score - runner_up >= tuning.margin
+        return MatchResult(candidates[0] if clear else None, candidates, tuning.suggest)
+
+    def _best_overlap(self, document: _Document, query: set[str]) -> float:
+        """IDF-weighted Dice overlap with the closest single phrasing: rewards a phrasing whose
+        own words are all in the question, so "cancel coaching" loses to "book coaching" when
+        the question is about booking."""
+        query_weight = sum(self._idf.get(t, 0.0) for t in query)
+        best = 0.0
+        for phrasing in document.phrasing_terms:
+            shared = sum(self._idf.get(t, 0.0) for t in query & phrasing)
+            total = query_weight + sum(self._idf.get(t, 0.0) for t in phrasing)
+            if total:
+                best = max(best, 2 * shared / total)
+        return best
+
+    def _rerank(
+        self,
+        index: int,
+        score: float,
+        best_possible: float,
+        analysis: Analysis,
+        terms: Counter[str],
+        unknown_share: float,
+    ) -> float:
+        tuning = self.tuning
+        document = self._documents[index]
+        weight_total = sum(self._idf.get(t, 0.0) for t in terms) or 1.0
+        covered = sum(self._idf.get(t, 0.0) for t in terms if t in document.all_terms)
+        query_intents = {c for c in analysis.concepts if c in INTENTS}
+        combined = (
+            tuning.weight_retrieval * min(1.0, score / best_possible if best_possible else 0.0)
+            + tuning.weight_coverage * covered / weight_total
+            + tuning.weight_overlap * self._best_overlap(document, set(terms))
+        )
+        if query_intents & document.intents:
+            combined += tuning.intent_bonus
+        return max(0.0, combined - tuning.unknown_penalty * unknown_share)
