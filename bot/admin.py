@@ -10,6 +10,8 @@ import argparse
 from datetime import datetime
 
 from bot.messages import Role
+from handlers import team
+from knowledge.base import load_knowledge
 from storage.invites import format_code
 from storage.models import Member
 from storage.repositories import Repositories
@@ -103,3 +105,34 @@ async def tag_member(repos: Repositories, args: argparse.Namespace, now: datetim
     member = await _member(repos, args.id)
     await repos.members.change_tags(member, add=args.add, remove=args.remove)
     return [describe_member(member)]
+
+
+async def list_unanswered(
+    repos: Repositories, args: argparse.Namespace, now: datetime
+) -> list[str]:
+    rows = await repos.team_questions.open()
+    if not rows:
+        return ["No questions are waiting for the team."]
+    return ["id\tasked\tfrom\tquestion"] + [
+        f"{row.id}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.asker_name}\t{row.question}"
+        for row in rows
+    ]
+
+
+async def answer_unanswered(
+    repos: Repositories, args: argparse.Namespace, now: datetime
+) -> list[str]:
+    try:
+        row = await team.answer_question(repos, args.id, args.text, now)
+        lines = [f"answered #{row.id}; the answer is on its way to {row.asker_name}"]
+        if args.alternate_of:
+            knowledge = load_knowledge(args.kb or args.default_knowledge)
+            await team.add_alternate(repos, knowledge, row.id, args.alternate_of, now)
+            lines.append(f"«{row.question}» added as a way of asking {args.alternate_of}")
+    except team.TeamDeskError as error:
+        raise AdminError(str(error)) from None
+    return lines
+
+
+async def missed_report(repos: Repositories, args: argparse.Namespace, now: datetime) -> list[str]:
+    return team.report_lines(await repos.faq.most_missed(limit=args.limit))

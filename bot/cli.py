@@ -53,8 +53,14 @@ def _identity(text: str) -> tuple[str, str]:
     return platform, external_id
 
 
+def _watch_knowledge(bot: Bot, settings: Settings) -> None:
+    if settings.knowledge_reload_seconds > 0:
+        bot.watch_knowledge(settings.knowledge_reload_seconds)
+
+
 async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
+    _watch_knowledge(bot, settings)
     try:
         chat = ConsoleChat(bot, user_id=args.user, display_name=args.name or args.user)
         await run_console(chat, sys.stdin, sys.stdout)
@@ -65,6 +71,7 @@ async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
+    _watch_knowledge(bot, settings)
     runner = web.AppRunner(create_web_app(bot), handle_signals=False)
     await runner.setup()
     stopping = asyncio.Event()
@@ -195,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
     kb.add_parser("check", help="validate a knowledge base").add_argument(
         "path", nargs="?", type=Path
     )
+    kb.add_parser("unanswered", help="questions people handed to the team").set_defaults(
+        admin=admin.list_unanswered
+    )
+    kb_answer = kb.add_parser("answer", help="answer a handed-over question; the asker gets it")
+    kb_answer.add_argument("id", type=int)
+    kb_answer.add_argument("text")
+    kb_answer.add_argument("--alternate-of", metavar="ENTRY_ID", help="also learn the question")
+    kb_answer.add_argument("--kb", type=Path, help="knowledge base file or folder")
+    kb_answer.set_defaults(admin=admin.answer_unanswered)
+    kb_report = kb.add_parser("report", help="most-missed questions first")
+    kb_report.add_argument("--limit", type=int, default=20)
+    kb_report.set_defaults(admin=admin.missed_report)
     kb_eval = kb.add_parser("eval", help="measure answers against labelled queries (JSON lines)")
     kb_eval.add_argument("--kb", type=Path, help="knowledge base file or folder")
     kb_eval.add_argument("queries", type=Path, help='JSON lines {"q": ..., "id": ... or null}')
@@ -257,8 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ask":
             return _run_ask(settings, args, sys.stdin, sys.stdout)
-        if args.command == "kb":
+        if args.command == "kb" and args.kb_command in {"eval", "check"}:
             return (_run_kb_eval if args.kb_command == "eval" else _run_kb_check)(settings, args)
+        args.default_knowledge = settings.knowledge_path
         runners = {"chat": _run_chat, "serve": _run_serve, "db": _run_db}
         return asyncio.run(runners.get(args.command, _run_admin)(settings, args))
     except KnowledgeError as error:

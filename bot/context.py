@@ -14,7 +14,7 @@ from storage.database import Database
 if TYPE_CHECKING:
     from bot.metrics import Metrics
     from bot.router import Route, RouteTable
-    from knowledge.base import KnowledgeBase
+    from knowledge.source import KnowledgeSource
     from storage.repositories import Repositories
 
 Clock = Callable[[], datetime]
@@ -30,7 +30,7 @@ class Services:
 
     settings: Settings
     database: Database
-    knowledge: KnowledgeBase
+    knowledge: KnowledgeSource
     metrics: Metrics
     routes: RouteTable
     clock: Clock = utc_now

@@ -6,19 +6,26 @@ the replies it gets back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Sequence
 
 from bot.context import Clock, Context, Services, utc_now
-from bot.messages import InboundEvent, Reply
+from bot.messages import Choice, Choices, InboundEvent, Reply, Text
 from bot.metrics import Metrics
 from bot.middleware import DEFAULT_MIDDLEWARE, Middleware, build_pipeline
+from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
 from bot.settings import Settings
 from handlers import all_routers
-from knowledge.base import load_knowledge
+from knowledge.source import KnowledgeSource, ReloadOutcome
 from storage.database import Database
 from storage.migrate import upgrade_database
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
 
 
 class Bot:
@@ -27,6 +34,7 @@ class Bot:
     ) -> None:
         self.services = services
         self._pipeline = build_pipeline(middleware)
+        self._watcher: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -37,24 +45,60 @@ class Bot:
         clock: Clock = utc_now,
         migrate: bool = True,
     ) -> Bot:
-        """Load the knowledge base, open the database, and by default migrate its schema."""
-        knowledge = load_knowledge(settings.knowledge_path)
+        """Open the database, migrate it by default, and load the knowledge base."""
         database = Database(settings.database_url)
-        try:
-            if migrate:
-                await upgrade_database(database.engine)
-        except BaseException:
-            await database.dispose()
-            raise
         services = Services(
             settings=settings,
             database=database,
-            knowledge=knowledge,
+            knowledge=KnowledgeSource(settings.knowledge_path),
             metrics=Metrics(),
             routes=RouteTable(all_routers() if routers is None else routers),
             clock=clock,
         )
-        return cls(services)
+        bot = cls(services)
+        try:
+            if migrate:
+                await upgrade_database(database.engine)
+            await bot.refresh_knowledge(force=True)
+        except BaseException:
+            await database.dispose()
+            raise
+        return bot
+
+    async def refresh_knowledge(self, *, force: bool = False) -> ReloadOutcome | None:
+        """Reload the knowledge base if it changed; see `bot.reload.reload_knowledge`."""
+        async with self.services.database.transaction() as session:
+            return await reload_knowledge(
+                self.services.knowledge,
+                Repositories.bound_to(session),
+                self.services.clock(),
+                force=force,
+            )
+
+    def watch_knowledge(self, every_seconds: float) -> None:
+        """Check for knowledge base changes in the background until `close`."""
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(every_seconds)
+                try:
+                    await self.refresh_knowledge()
+                except Exception:
+                    log.exception("knowledge base check failed; will try again")
+
+        self._watcher = asyncio.create_task(watch(), name="knowledge-watcher")
+
+    async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
+        """Messages waiting in the outbox for one person, as replies; marked delivered."""
+        async with self.services.database.transaction() as session:
+            pending = await Repositories.bound_to(session).outbox.take(
+                platform, recipient_id, self.services.clock()
+            )
+        replies: list[Reply] = []
+        for message in pending:
+            options = tuple(Choice(label, payload) for label, payload in message.options)
+            replies.append(Choices(message.text, options) if options else Text(message.text))
+        return replies
 
     async def handle(self, event: InboundEvent) -> list[Reply]:
         """Run one event through the middleware and its handler; never raises on input."""
@@ -64,4 +108,9 @@ class Bot:
         return await self._pipeline(event, ctx)
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         await self.services.database.dispose()

@@ -26,4 +26,7 @@ class Settings(BaseSettings):
     conversation_ttl_minutes: int = Field(
         default=30, ge=1, validation_alias="CEDP_CONVERSATION_TTL_MINUTES"
     )
+    knowledge_reload_seconds: float = Field(
+        default=5.0, ge=0, validation_alias="CEDP_KNOWLEDGE_RELOAD_SECONDS"
+    )
     max_message_chars: int = Field(default=4000, ge=100, validation_alias="CEDP_MAX_MESSAGE_CHARS")

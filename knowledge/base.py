@@ -72,7 +72,7 @@ class KnowledgeBase:
         return self._engine.match(question, lambda entry: entry.visible_to(member_tags))
 
 
-def _yaml_files(path: Path) -> list[Path]:
+def yaml_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
     return [path]
@@ -147,7 +147,7 @@ def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:
     problems: list[Problem] = []
     if not path.exists():
         return [], [Problem(str(path), None, "does not exist")]
-    located = [item for file in _yaml_files(path) for item in _read_file(file, problems)]
+    located = [item for file in yaml_files(path) for item in _read_file(file, problems)]
     seen: dict[str, str] = {}
     for file, entry in located:
         if entry.id in seen:

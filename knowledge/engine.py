@@ -90,6 +90,7 @@ class MatchResult:
     answer: Match | None
     candidates: tuple[Match, ...]
     suggest_threshold: float = 0.0
+    content_words: int = 0  # 0 for small talk such as "hello" or "thanks"
 
     @property
     def suggestions(self) -> tuple[Match, ...]:
@@ -183,7 +184,8 @@ class FaqEngine:
         return best[2] if best is not None else None
 
     def _analyse_query(self, question: str) -> tuple[Analysis, float]:
-        """The query's analysis after spelling correction, and the share of unknown content."""
+        """The query's analysis after spelling correction, and the share of unknown content
+        (1.0 when there is no content at all)."""
         corrected: list[str] = []
         content = unknown = 0
         for word in words(question):
@@ -205,7 +207,7 @@ class FaqEngine:
         analysis, unknown_share = self._analyse_query(question)
         terms = Counter(analysis.terms)
         if not terms:
-            return MatchResult(None, (), tuning.suggest)
+            return MatchResult(None, (), tuning.suggest, 0)
         scores: dict[int, float] = {}
         for term, times in terms.items():
             for index, weight in self._postings.get(term, ()):
@@ -223,11 +225,15 @@ class FaqEngine:
             reverse=True,
         )[:3]
         candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
-        if not candidates or candidates[0].score < tuning.confident:
-            return MatchResult(None, candidates, tuning.suggest)
+        words_understood = len(analysis.stems) or len(analysis.concepts)
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        clear = candidates[0].score - runner_up >= tuning.margin
-        return MatchResult(candidates[0] if clear else None, candidates, tuning.suggest)
+        confident = (
+            bool(candidates)
+            and candidates[0].score >= tuning.confident
+            and candidates[0].score - runner_up >= tuning.margin
+        )
+        answer = candidates[0] if confident else None
+        return MatchResult(answer, candidates, tuning.suggest, words_understood)
 
     def _best_overlap(self, document: _Document, query: set[str]) -> float:
         """IDF-weighted Dice overlap with the closest single phrasing: rewards a phrasing whose

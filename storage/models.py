@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -139,3 +140,59 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AskedQuestion(Base):
+    """A question the FAQ engine handled, with no link to who asked: for the staff report."""
+
+    __tablename__ = "asked_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(4000))
+    outcome: Mapped[str] = mapped_column(String(16))  # answered | unsure | declined
+    entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    team_question_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamQuestion(Base):
+    """A question handed to the programme team, with the asker's consent to be answered."""
+
+    __tablename__ = "team_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(4000))
+    platform: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    asker_name: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OutboxMessage(Base):
+    """A message to a person outside the current conversation, delivered by their adapter."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "platform", "recipient_id", "delivered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(String(8000))
+    options: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class KnowledgeAlternate(Base):
+    """A phrasing staff added to an entry from a real question; merged into the YAML at load."""
+
+    __tablename__ = "knowledge_alternates"
+    __table_args__ = (UniqueConstraint("entry_id", "text"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

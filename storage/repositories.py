@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.conversations import ConversationRepository
+from storage.faq import FaqRepository
 from storage.invites import InviteRepository
 from storage.members import MemberRepository
+from storage.team import OutboxRepository, TeamQuestionRepository
 from storage.throttle import ThrottleRepository
 
 
@@ -18,6 +20,9 @@ class Repositories:
     invites: InviteRepository
     conversations: ConversationRepository
     throttle: ThrottleRepository
+    faq: FaqRepository
+    team_questions: TeamQuestionRepository
+    outbox: OutboxRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -26,4 +31,7 @@ class Repositories:
             invites=InviteRepository(session),
             conversations=ConversationRepository(session),
             throttle=ThrottleRepository(session),
+            faq=FaqRepository(session),
+            team_questions=TeamQuestionRepository(session),
+            outbox=OutboxRepository(session),
         )

@@ -44,6 +44,7 @@ class ConsoleChat:
     async def reply_to(self, line: str) -> str:
         """What the terminal prints for one typed line."""
         replies = await self._bot.handle(self._event_for(line))
+        replies += await self._bot.deliver(CONSOLE_PLATFORM, self._sender.external_id)
         self._session.receive(replies)
         return render_plain(replies)
 

@@ -7,8 +7,6 @@ await chat.press("Help")
 
 from __future__ import annotations
 
-import itertools
-
 from bot.adapters.session import ChatSession, render_plain
 from bot.core import Bot
 from bot.messages import ChoicePress, Conversation, InboundEvent, Reply, Sender, parse_text
@@ -33,13 +31,10 @@ class TestChat:
         self.sender = Sender(platform, user_id, display_name)
         self.conversation = Conversation(platform, chat_id or user_id, is_private=not group)
         self._session = ChatSession()
-        self._event_ids = itertools.count(1)
         self.last: list[Reply] = []
 
     async def _handle(self, event: InboundEvent) -> list[Reply]:
-        self.last = await self._bot.handle(event)
-        self._session.receive(self.last)
-        return self.last
+        return await self._show(await self._bot.handle(event))
 
     async def send(self, text: str, *, event_id: str | None = None) -> list[Reply]:
         """Type a message (a command or free text)."""
@@ -56,6 +51,17 @@ class TestChat:
         """Press a choice by payload, e.g. one from an old message."""
         content = ChoicePress(payload, message_id)
         return await self._handle(InboundEvent(self.sender, self.conversation, content))
+
+    async def inbox(self) -> list[Reply]:
+        """Messages the bot queued for this person from elsewhere (answers, notifications)."""
+        return await self._show(
+            await self._bot.deliver(self.sender.platform, self.sender.external_id)
+        )
+
+    async def _show(self, replies: list[Reply]) -> list[Reply]:
+        self.last = replies
+        self._session.receive(replies)
+        return replies
 
     @property
     def text(self) -> str:

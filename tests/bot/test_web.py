@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 
@@ -10,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from bot.settings import Settings
 from bot.web import create_web_app
+from storage.database import Database
 
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/none"
 
@@ -36,8 +37,10 @@ async def test_readyz_is_ok_when_the_database_answers(client: TestClient) -> Non
     assert await response.json() == {"status": "ok", "database": "up"}
 
 
-async def test_readyz_is_unavailable_not_an_error_page_when_the_database_is_down() -> None:
-    unreachable = await Bot.start(Settings(database_url=UNREACHABLE_DATABASE), migrate=False)
+async def test_readyz_is_unavailable_not_an_error_page_when_the_database_is_down(
+    bot: Bot,
+) -> None:
+    unreachable = Bot(dataclasses.replace(bot.services, database=Database(UNREACHABLE_DATABASE)))
 
     async with TestClient(TestServer(create_web_app(unreachable))) as client:
         response = await client.get("/readyz")

@@ -2,48 +2,113 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.messages import Choices, Text
-from handlers.faq import DONT_KNOW, RELATED, UNSURE
+from handlers.faq import (
+    ALREADY_HANDED_OVER,
+    ASK_TEAM,
+    DONT_KNOW,
+    HANDED_OVER,
+    HELPFUL,
+    NOT_HELPFUL,
+    SMALL_TALK,
+    THANKS_UP,
+    UNSURE,
+)
+from storage.repositories import Repositories
 from tests.conftest import join_as
 
 
-async def test_a_clear_question_gets_its_answer_and_related_questions(chat: TestChat) -> None:
+async def _most_missed(bot: Bot) -> list:
+    async with bot.services.database.transaction() as session:
+        return await Repositories.bound_to(session).faq.most_missed()
+
+
+async def test_a_clear_question_gets_its_answer_related_questions_and_votes(
+    chat: TestChat,
+) -> None:
     replies = await chat.send("How do I join the programme?")
-    assert isinstance(replies[0], Text) and "/join" in replies[0].text
-    assert isinstance(replies[1], Choices) and replies[1].text == RELATED
-    assert 1 <= len(replies[1].options) <= 3
+    assert len(replies) == 1 and isinstance(replies[0], Choices)
+    assert "/join" in replies[0].text
+    assert chat.labels[-2:] == [HELPFUL, NOT_HELPFUL]
+    assert 1 <= len(chat.labels) - 2 <= 3
 
 
 async def test_pressing_a_related_question_answers_it(chat: TestChat) -> None:
     await chat.send("How do I join the programme?")
-    label = chat.labels[0]
-    replies = await chat.press(label)
-    assert isinstance(replies[0], Text) and replies[0].text
+    related = chat.labels[0]
+    replies = await chat.press(related)
+    assert isinstance(replies[0], Choices) and chat.labels[-1] == NOT_HELPFUL
 
 
-async def test_nonsense_gets_an_honest_dont_know(chat: TestChat) -> None:
-    assert await chat.send("zxqv wplk") == [Text(DONT_KNOW)]
+async def test_a_vote_is_counted_once(chat: TestChat) -> None:
+    await chat.send("How do I join the programme?")
+    await chat.press(HELPFUL)
+    assert chat.text == THANKS_UP
+    await chat.press_payload("faq:vote:1:down")  # the same answer's other button, pressed later
+    assert "already told me" in chat.text
 
 
-async def test_a_vague_question_offers_did_you_mean(chat: TestChat) -> None:
+async def test_not_helpful_reaches_the_report_and_offers_the_team(bot: Bot, chat: TestChat) -> None:
+    await chat.send("How do I join the programme?")
+    await chat.press(NOT_HELPFUL)
+    assert ASK_TEAM in chat.labels
+    [missed] = await _most_missed(bot)
+    assert missed.entry_id == "join-how" and missed.question == "How do I join the programme?"
+
+
+async def test_small_talk_gets_a_friendly_prompt_not_a_hand_off(chat: TestChat) -> None:
+    assert await chat.send("hello!") == [Text(SMALL_TALK)]
+    assert await chat.send("thanks") == [Text(SMALL_TALK)]
+
+
+async def test_an_unknown_question_is_admitted_and_offered_to_the_team(chat: TestChat) -> None:
+    replies = await chat.send("zxqv wplk")
+    assert isinstance(replies[0], Choices) and replies[0].text == DONT_KNOW
+    assert chat.labels == [ASK_TEAM, "No, thanks"]
+    await chat.press("No, thanks")
+    assert chat.text.startswith("No problem")
+
+
+async def test_handing_over_needs_the_press_and_happens_once(bot: Bot, chat: TestChat) -> None:
+    await chat.send("zxqv wplk")
+    async with bot.services.database.transaction() as session:
+        assert await Repositories.bound_to(session).team_questions.open() == []
+    await chat.press(ASK_TEAM)
+    assert chat.text == HANDED_OVER
+    await chat.press_payload("faq:team:1")
+    assert chat.text == ALREADY_HANDED_OVER
+    async with bot.services.database.transaction() as session:
+        [row] = await Repositories.bound_to(session).team_questions.open()
+    assert row.question == "zxqv wplk" and row.recipient_id == "alice"
+
+
+async def test_a_vague_question_offers_did_you_mean_with_none_of_these(
+    bot: Bot, chat: TestChat
+) -> None:
     replies = await chat.send("mentoring")
     assert isinstance(replies[0], Choices) and replies[0].text == UNSURE
-    assert any("mentor" in option.label.lower() for option in replies[0].options)
+    assert chat.labels[-1] == "None of these" and 2 <= len(chat.labels) <= 4
+    await chat.press("None of these")
+    assert ASK_TEAM in chat.labels
+    assert [m.question for m in await _most_missed(bot)] == ["mentoring"]
+
+
+async def test_picking_a_suggestion_answers_it_with_votes(chat: TestChat) -> None:
+    await chat.send("mentoring")
+    await chat.press(chat.labels[0])
+    assert chat.labels[-2:] == [HELPFUL, NOT_HELPFUL]
 
 
 async def test_an_entry_for_an_audience_is_shown_only_to_members_with_that_tag(bot: Bot) -> None:
-    audience_entries = [e for e in bot.services.knowledge.entries.values() if e.audience]
-    assert audience_entries, "the shipped knowledge base has an audience-only entry"
-    entry = audience_entries[0]
+    knowledge = bot.services.knowledge.current
+    entry = next(e for e in knowledge.entries.values() if e.audience)
 
     guest = TestChat(bot, user_id="guest")
     await guest.send(entry.question)
     assert entry.answer not in guest.text
-    await guest.press_payload(f"faq:{entry.id}")
+    await guest.press_payload(f"faq:show:{entry.id}")
     assert entry.answer not in guest.text
 
     tagged = TestChat(bot, user_id="tagged")
@@ -52,13 +117,15 @@ async def test_an_entry_for_an_audience_is_shown_only_to_members_with_that_tag(b
     assert entry.answer in tagged.text
 
 
-async def test_a_button_for_an_entry_that_no_longer_exists_says_so(chat: TestChat) -> None:
-    await chat.press_payload("faq:removed-entry")
+async def test_buttons_for_gone_entries_or_questions_say_so(chat: TestChat) -> None:
+    await chat.press_payload("faq:show:removed-entry")
     assert "no longer in my knowledge base" in chat.text
+    for payload in ("faq:pick:999:join-how", "faq:vote:999:up", "faq:team:999", "faq:none:x"):
+        await chat.press_payload(payload)
+        assert "older question" in chat.text, payload
 
 
-@pytest.mark.parametrize("question", ["what is the CEDP", "who runs the programme"])
-async def test_shipped_answers_are_reflowed_prose(chat: TestChat, question: str) -> None:
-    replies = await chat.send(question)
-    assert isinstance(replies[0], Text)
+async def test_shipped_answers_are_reflowed_prose(chat: TestChat) -> None:
+    replies = await chat.send("what is the CEDP")
+    assert isinstance(replies[0], Choices)
     assert "\n" not in replies[0].text.split("\n\n")[0]

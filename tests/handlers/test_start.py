@@ -25,7 +25,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
     await join_as(bot, staff, Role.STAFF)
     await staff.send("/start")
-    assert staff.labels == ["Help", "My details", "Create an invite code"]
+    assert staff.labels == ["Help", "My details", "Create an invite code", "Unanswered questions"]
 
 
 async def test_help_lists_exactly_the_commands_a_person_may_use(bot: Bot, chat: TestChat) -> None:

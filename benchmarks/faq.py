@@ -1,0 +1,267 @@
+"""FAQ engine figures: accuracy on the development set, load time and match latency at scale.
+
+    python -m benchmarks.faq [--entries 5000] [--questions 2000] [--sample PATH] [--queries PATH]
+
+1. Accuracy: the sample knowledge base and development queries of ../shared/faq-eval (relative
+   to the repository root) through `knowledge.evaluation.evaluate`: in-scope questions answered
+   right, wrongly, not at all, right entry in the top 3, and out-of-scope questions refused.
+2. Scale: a synthetic knowledge base of --entries entries (benchmarks/synthetic.py: every entry
+   grown from a sample entry by swapping topic words, sentence templates, places and numbers, so
+   the vocabulary runs to thousands of words), written to a temporary folder as several YAML files
+   in the shipped format.
+   * `load_knowledge(folder)`, wall clock, best of 3: YAML parsing, validation and index build.
+     Target ≤ 2 s.
+   * `KnowledgeBase.match` for --questions questions, sequentially in one thread, each timed with
+     time.perf_counter after 50 warm-up questions: the development queries, rephrasings of
+     synthetic entries (most with one misspelt word, every misspelling different, so the spelling
+     corrector's cache cannot flatter the figure), and out-of-scope questions made of words the
+     base does not hold. p50, p95, p99 and max. Target p99 ≤ 5 ms.
+3. The machine: Python version and os.cpu_count().
+
+Everything random is seeded (--seed), so two runs measure the same work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.synthetic import Generator, SyntheticEntry, entry_texts, known_words, write_yaml
+from knowledge.analysis import words
+from knowledge.base import Entry, KnowledgeBase, check_knowledge, load_knowledge
+from knowledge.evaluation import LabelledQuery, evaluate, read_queries
+from knowledge.lexicon import STOP_WORDS
+
+REPO = Path(__file__).resolve().parents[1]
+FAQ_EVAL = Path(__file__).resolve().parents[2] / "shared" / "faq-eval"
+SHIPPED = REPO / "knowledge" / "content"
+WARM_UP = 50
+LOAD_TARGET_S = 2.0
+P99_TARGET_MS = 5.0
+
+DEV = "development queries"
+TYPO = "rephrased, one typo"
+PLAIN = "rephrased, no typo"
+OUT = "out-of-scope"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    kind: str
+    text: str
+    expected: str | None
+
+
+def percentile(ordered: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile of an ascending sequence."""
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def verdict(passed: bool) -> str:
+    return "met" if passed else "MISSED"
+
+
+# --- 1. accuracy -------------------------------------------------------------------------------
+
+
+def accuracy(sample: Path, queries_path: Path) -> None:
+    print(f"1. Accuracy on the development set ({sample.parent})")
+    missing = [str(p) for p in (sample, queries_path) if not p.exists()]
+    if missing:
+        print(f"   skipped: {', '.join(missing)} not found")
+        return
+    knowledge = load_knowledge(sample)
+    report = evaluate(knowledge, read_queries(queries_path))
+    print(
+        f"   {len(knowledge)} entries; {report.in_scope} in-scope and "
+        f"{report.out_of_scope} out-of-scope queries"
+    )
+    rows = (
+        ("in-scope answered right", report.right, report.in_scope),
+        ("in-scope answered wrong", report.wrong, report.in_scope),
+        ("in-scope not answered", report.not_answered, report.in_scope),
+        ("in-scope right in top 3", report.top3, report.in_scope),
+        ("out-of-scope refused", report.refused, report.out_of_scope),
+    )
+    for label, part, whole in rows:
+        share = 100 * part / whole if whole else 0.0
+        print(f"   {label:26} {share:5.1f}%  ({part}/{whole})")
+
+
+# --- 2. scale ----------------------------------------------------------------------------------
+
+
+def sample_entries(sample: Path) -> tuple[list[Entry], str]:
+    if sample.exists():
+        entries, problems = check_knowledge(sample)
+        if not problems:
+            return entries, str(sample)
+    entries, _ = check_knowledge(SHIPPED)
+    return entries, f"{SHIPPED} ({sample} not usable)"
+
+
+def build_queries(
+    generator: Generator,
+    entries: Sequence[SyntheticEntry],
+    dev: Sequence[LabelledQuery],
+    known: set[str],
+    count: int,
+) -> list[Query]:
+    """`count` questions: about 20% development queries (cycled), 60% rephrased synthetic
+    entries (85% of them with a typo never used before) and 20% out-of-scope, shuffled."""
+    rng: random.Random = generator.rng
+    used: set[str] = set()
+    dev_count = round(0.2 * count) if dev else 0
+    out_count = round(0.2 * count)
+    queries = [
+        Query(DEV, dev[i % len(dev)].text, dev[i % len(dev)].expected) for i in range(dev_count)
+    ]
+    for _ in range(count - dev_count - out_count):
+        entry = rng.choice(entries)
+        text = generator.rephrase(entry)
+        misspelt = None
+        if rng.random() < 0.85:
+            text, misspelt = generator.typo(text, known, used)
+        queries.append(Query(TYPO if misspelt else PLAIN, text, entry.id))
+    for _ in range(out_count):
+        text = generator.out_of_scope(known)
+        if rng.random() < 0.5:
+            text, _ = generator.typo(text, known, used)
+        queries.append(Query(OUT, text, None))
+    rng.shuffle(queries)
+    return queries
+
+
+def corrector_lookups(text: str, known: set[str]) -> list[str]:
+    """The words of `text` that the engine hands to its spelling corrector."""
+    return [
+        w
+        for w in words(text)
+        if w not in STOP_WORDS and w not in known and len(w) >= 4 and w.isalpha()
+    ]
+
+
+def scale(sample: Path, queries_path: Path, count: int, questions: int, seed: int) -> None:
+    base, source = sample_entries(sample)
+    print(f"2. Scale: {count:,} synthetic entries grown from {len(base)} entries of {source}")
+    generator = Generator(base, seed)
+    entries = generator.entries(count)
+    known = known_words(entry_texts(entries))
+    sample_words = known_words(text for e in base for text in (*e.phrasings, e.answer))
+    with tempfile.TemporaryDirectory(prefix="faq-bench-") as folder:
+        files = write_yaml(entries, Path(folder))
+        size = sum(f.stat().st_size for f in files) / 1e6
+        print(
+            f"   {len(files)} YAML files, {size:.1f} MB; {len(known):,} distinct words "
+            f"(the sample: {len(sample_words):,}); seed {seed}"
+        )
+        holder: list[KnowledgeBase] = []
+        load = best_of(3, lambda: holder.append(load_knowledge(Path(folder))))
+        parsed: list[list[Entry]] = []
+        parse = best_of(3, lambda: parsed.append(check_knowledge(Path(folder))[0]))
+        index = best_of(3, lambda: KnowledgeBase(parsed[-1]))
+    knowledge = holder[-1]
+    assert len(knowledge) == count, "every synthetic entry loads"
+    print(
+        f"   load_knowledge(folder), best of 3   {load:6.2f} s   "
+        f"target ≤ {LOAD_TARGET_S:.0f} s: {verdict(load <= LOAD_TARGET_S)}"
+    )
+    print(f"     of which YAML parsing and validation {parse:.2f} s, index build {index:.2f} s")
+
+    dev = read_queries(queries_path) if queries_path.exists() else []
+    if not dev:
+        print(f"   ({queries_path} not found: no development queries in the mix)")
+    warm_up = build_queries(generator, entries, dev, known, WARM_UP)
+    timed = build_queries(generator, entries, dev, known, questions)
+    seen: set[str] = set()
+    for query in warm_up:
+        seen.update(corrector_lookups(query.text, known))
+        knowledge.match(query.text)
+    cold = lookups = 0
+    for query in timed:
+        words_to_correct = corrector_lookups(query.text, known)
+        lookups += bool(words_to_correct)
+        cold += any(w not in seen for w in words_to_correct)
+        seen.update(words_to_correct)
+
+    latencies: dict[str, list[float]] = {}
+    answers = []
+    for query in timed:
+        started = time.perf_counter()
+        result = knowledge.match(query.text)
+        elapsed = time.perf_counter() - started
+        latencies.setdefault(query.kind, []).append(elapsed * 1000)
+        answers.append((query, result))
+    every = sorted(ms for kind in latencies.values() for ms in kind)
+    p99 = percentile(every, 99)
+    print(
+        f"   KnowledgeBase.match, {len(every):,} questions, one thread, "
+        f"after {WARM_UP} warm-up questions (ms):"
+    )
+    print(f"     {'':22} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}")
+    rows = [("all", every)] + [(kind, sorted(latencies[kind])) for kind in sorted(latencies)]
+    for label, ordered in rows:
+        figures = (
+            " ".join(f"{percentile(ordered, p):7.2f}" for p in (50, 95, 99))
+            + f" {ordered[-1]:7.2f}"
+        )
+        print(f"     {label:22} {len(ordered):5d} {figures}")
+    print(f"   target p99 ≤ {P99_TARGET_MS:.0f} ms: {verdict(p99 <= P99_TARGET_MS)}")
+    print(
+        f"   spelling corrector: {lookups:,} of {len(timed):,} questions "
+        f"({100 * lookups / len(timed):.0f}%) send it a word; {cold:,} "
+        f"({100 * cold / len(timed):.0f}%) send a word it has never seen, so its cache"
+        " cannot help them"
+    )
+    rephrased = [(q, r) for q, r in answers if q.kind in (TYPO, PLAIN)]
+    right = sum(bool(r.answer and r.answer.entry.id == q.expected) for q, r in rephrased)
+    top3 = sum(q.expected in {m.entry.id for m in r.candidates} for q, r in rephrased)
+    refused = [r.answer is None for q, r in answers if q.kind == OUT]
+    print(
+        f"   (for information: rephrased synthetic questions answered with their own entry "
+        f"{100 * right / len(rephrased):.0f}%, in top 3 {100 * top3 / len(rephrased):.0f}%; "
+        f"out-of-scope refused {100 * sum(refused) / max(1, len(refused)):.0f}%."
+        " Synthetic entries grown from one sample entry are near-twins by construction.)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entries", type=int, default=5000, help="synthetic entries")
+    parser.add_argument("--questions", type=int, default=2000, help="timed match calls")
+    parser.add_argument("--sample", type=Path, default=FAQ_EVAL / "knowledge.yaml")
+    parser.add_argument("--queries", type=Path, default=FAQ_EVAL / "dev_queries.jsonl")
+    parser.add_argument("--seed", type=int, default=20240501)
+    args = parser.parse_args()
+    accuracy(args.sample, args.queries)
+    print()
+    scale(args.sample, args.queries, args.entries, args.questions, args.seed)
+    print()
+    print(
+        f"3. Machine: Python {platform.python_version()} ({sys.implementation.name}) on "
+        f"{platform.system()} {platform.machine()}, os.cpu_count() = {os.cpu_count()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Questions handed to the programme team, and the outbox that carries messages to people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Choice
+from storage.models import OutboxMessage, TeamQuestion
+
+
+class TeamQuestionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(
+        self, *, question: str, platform: str, recipient_id: str, asker_name: str, now: datetime
+    ) -> TeamQuestion:
+        row = TeamQuestion(
+            question=question,
+            platform=platform,
+            recipient_id=recipient_id,
+            asker_name=asker_name,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def get(self, question_id: int) -> TeamQuestion | None:
+        return await self._session.get(TeamQuestion, question_id)
+
+    async def open(self) -> Sequence[TeamQuestion]:
+        query = select(TeamQuestion).where(TeamQuestion.answer.is_(None)).order_by(TeamQuestion.id)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def answer(self, question_id: int, answer: str, now: datetime) -> TeamQuestion | None:
+        """Store the answer unless someone answered first; the asker's address is then dropped
+        from the row (it has been used), which keeps what we hold to what we need."""
+        claimed = await self._session.execute(
+            update(TeamQuestion)
+            .where(TeamQuestion.id == question_id, TeamQuestion.answer.is_(None))
+            .values(answer=answer, answered_at=now)
+            .returning(TeamQuestion.id)
+        )
+        if claimed.scalar_one_or_none() is None:
+            return None
+        row = await self._session.get(TeamQuestion, question_id)
+        assert row is not None
+        await self._session.refresh(row)
+        return row
+
+    async def forget_asker(self, row: TeamQuestion) -> None:
+        row.recipient_id = None
+        await self._session.flush()
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(
+        self,
+        platform: str,
+        recipient_id: str,
+        text: str,
+        now: datetime,
+        options: Sequence[Choice] = (),
+    ) -> None:
+        self._session.add(
+            OutboxMessage(
+                platform=platform,
+                recipient_id=recipient_id,
+                text=text,
+                options=[[choice.label, choice.payload] for choice in options],
+                created_at=now,
+            )
+        )
+        await self._session.flush()
+
+    async def take(self, platform: str, recipient_id: str, now: datetime) -> list[OutboxMessage]:
+        """Pending messages for one person, oldest first, marked delivered."""
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.delivered_at.is_(None),
+            )
+            .order_by(OutboxMessage.id)
+        )
+        pending = list((await self._session.execute(query)).scalars().all())
+        for message in pending:
+            message.delivered_at = now
+        await self._session.flush()
+        return pending
