@@ -19,6 +19,7 @@ from knowledge.engine import FaqEngine, MatchResult
 _REQUIRED_TEXT = ("id", "question", "answer")
 _LIST_KEYS = ("alternates", "tags", "follow_ups", "audience")
 _KNOWN_KEYS = {*_REQUIRED_TEXT, *_LIST_KEYS}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a choice payload must fit in 64 bytes
 _LIST_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
 
 
@@ -106,6 +107,10 @@ def _parse_entry(raw: Any, file: str, index: int, problems: list[Problem]) -> En
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             problems.append(Problem(file, label, f"{key} must be a list of text"))
+    if isinstance(raw.get("id"), str) and not _ID.match(raw["id"].strip()):
+        problems.append(
+            Problem(file, label, "id must be lower-case letters, digits and dashes (at most 40)")
+        )
     for key in sorted(raw.keys() - _KNOWN_KEYS):
         problems.append(Problem(file, label, f"unknown key {key!r}"))
     if len(problems) > found:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 CEDP_BOT = Path(sys.executable).parent / "cedp-bot"
-FAQ_EVAL = Path("/work/shared/faq-eval")
+FAQ_EVAL = Path(__file__).resolve().parents[3] / "shared" / "faq-eval"
 CODE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -440,3 +440,58 @@ def test_help_lists_every_command_and_exits_0(cedp_bot: Run) -> None:
     assert result.returncode == 0
     for command in ("chat", "serve", "ask", "kb", "db", "invites", "members"):
         assert command in result.stdout
+
+
+def test_kb_eval_reports_right_wrong_unanswered_top3_and_refusals(
+    cedp_bot: Run, tmp_path: Path
+) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(
+        '{"q": "how do I join the programme", "id": "join-how"}\n{"q": "zxqv wplk", "id": null}\n',
+        encoding="utf-8",
+    )
+    result = cedp_bot("kb", "eval", str(queries))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("in-scope answered right") and "1 / 1" in lines[0]
+    assert lines[4].startswith("out-of-scope refused") and "1 / 1" in lines[4]
+
+
+def test_kb_eval_refuses_a_malformed_queries_file(cedp_bot: Run, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"q": "fine", "id": null}\nnot json\n', encoding="utf-8")
+    result = cedp_bot("kb", "eval", str(queries))
+    assert result.returncode == 1
+    assert "queries.jsonl:2: not a" in result.stderr
+
+
+def test_the_team_answers_a_handed_over_question_from_the_terminal(cedp_bot: Run) -> None:
+    chat = cedp_bot("chat", "--user", "alice", "--name", "Alice", input="zxqv wplk\n1\n")
+    assert "passed your question to the programme team" in chat.stdout
+    listed = cedp_bot("kb", "unanswered")
+    assert "1\t" in listed.stdout and "Alice\tzxqv wplk" in listed.stdout
+
+    answered = cedp_bot(
+        "kb", "answer", "1", "A test phrase; ignore it.", "--alternate-of", "bot-what"
+    )
+    assert answered.returncode == 0
+    assert (
+        "answered #1" in answered.stdout and "added as a way of asking bot-what" in answered.stdout
+    )
+    again = cedp_bot("kb", "answer", "1", "twice?")
+    assert again.returncode == 1 and "already answered" in again.stderr
+    missing = cedp_bot("kb", "answer", "99", "who?")
+    assert missing.returncode == 1 and "no question #99" in missing.stderr
+
+    later = cedp_bot("chat", "--user", "alice", input="")
+    assert "The programme team has answered your question «zxqv wplk»" in later.stdout
+    assert "No questions are waiting" in cedp_bot("kb", "unanswered").stdout
+    report = cedp_bot("kb", "report")
+    assert "1 × not answered: «zxqv wplk»" in report.stdout
+
+
+def test_kb_answer_refuses_an_unknown_entry_and_sends_nothing(cedp_bot: Run) -> None:
+    cedp_bot("chat", "--user", "alice", input="zxqv wplk\n1\n")
+    result = cedp_bot("kb", "answer", "1", "Hello.", "--alternate-of", "no-such-entry")
+    assert result.returncode == 1 and "no entry 'no-such-entry'" in result.stderr
+    assert "1\t" in cedp_bot("kb", "unanswered").stdout  # rolled back: still waiting

@@ -11,6 +11,7 @@ import pytest
 from bot.messages import Role
 from storage.conversations import ConversationKey, StoredState
 from storage.database import Database
+from storage.faq import Outcome
 from storage.invites import RedeemFailure
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
@@ -139,3 +140,49 @@ async def test_tags_can_be_added_removed_and_filtered(workers) -> None:
     tagged = await _in(database, lambda r: r.members.list(tag="y"))
     assert [[t.tag for t in m.tags] for m in tagged] == [["y", "z"]]
     assert await _in(database, lambda r: r.members.list(role=Role.STAFF)) == []
+
+
+async def test_a_team_question_is_answered_once_however_many_staff_race(workers) -> None:
+    row = await _in(
+        workers[0],
+        lambda r: r.team_questions.create(
+            question="q", platform="test", recipient_id="alice", asker_name="A", now=NOW
+        ),
+    )
+    results = await asyncio.gather(
+        *(
+            _in(workers[i % 2], lambda r, i=i: r.team_questions.answer(row.id, f"a{i}", NOW))
+            for i in range(8)
+        )
+    )
+    assert sum(result is not None for result in results) == 1
+
+
+async def test_a_vote_counts_once_across_workers(workers) -> None:
+    asked = await _in(workers[0], lambda r: r.faq.record("q", Outcome.ANSWERED, "e", NOW))
+    results = await asyncio.gather(
+        *(_in(workers[i % 2], lambda r: r.faq.vote(asked.id, helpful=False)) for i in range(6))
+    )
+    assert results.count(True) == 1
+
+
+async def test_the_outbox_delivers_each_message_once_in_order(workers) -> None:
+    for text in ("first", "second"):
+        await _in(workers[0], lambda r, text=text: r.outbox.enqueue("test", "bob", text, NOW))
+    await _in(workers[0], lambda r: r.outbox.enqueue("test", "carol", "other", NOW))
+    taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob", NOW))
+    assert [message.text for message in taken] == ["first", "second"]
+    assert await _in(workers[0], lambda r: r.outbox.take("test", "bob", NOW)) == []
+
+
+async def test_the_report_counts_declines_case_insensitively_and_thumbs_down_by_entry(
+    workers,
+) -> None:
+    database = workers[0]
+    for question in ("Parking?", "parking? ", "Wifi"):
+        await _in(database, lambda r, q=question: r.faq.record(q, Outcome.DECLINED, None, NOW))
+    for _ in range(3):
+        asked = await _in(database, lambda r: r.faq.record("join?", Outcome.ANSWERED, "j", NOW))
+        await _in(database, lambda r, a=asked: r.faq.vote(a.id, helpful=False))
+    missed = await _in(database, lambda r: r.faq.most_missed())
+    assert [(m.count, m.entry_id) for m in missed] == [(3, "j"), (2, None), (1, None)]
