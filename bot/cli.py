@@ -22,9 +22,10 @@ from bot.logs import configure_logging
 from bot.parsing import parse_duration, parse_role, parse_tags
 from bot.settings import Settings
 from bot.web import create_web_app
-from knowledge.base import KnowledgeError, check_knowledge, load_knowledge
+from knowledge.base import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from knowledge.engine import MatchResult
 from knowledge.evaluation import evaluate, read_queries
+from knowledge.semantic import choose_encoder
 from storage.database import Database
 from storage.migrate import database_revision, upgrade_database
 from storage.repositories import Repositories
@@ -114,8 +115,12 @@ def ask_record(question: str, result: MatchResult) -> dict[str, Any]:
     }
 
 
+def _knowledge_for(settings: Settings, path: Path | None) -> KnowledgeBase:
+    return load_knowledge(path or settings.knowledge_path, choose_encoder(settings.semantic))
+
+
 def _run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    knowledge = load_knowledge(args.kb or settings.knowledge_path)
+    knowledge = _knowledge_for(settings, args.kb)
     for line in stdin:
         question = _question(line)
         record = ask_record(question, knowledge.match(question))
@@ -128,7 +133,7 @@ def _run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO, stdout
 
 
 def _run_kb_eval(settings: Settings, args: argparse.Namespace) -> int:
-    knowledge = load_knowledge(args.kb or settings.knowledge_path)
+    knowledge = _knowledge_for(settings, args.kb)
     try:
         queries = read_queries(args.queries)
     except (OSError, ValueError) as error:

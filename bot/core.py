@@ -20,6 +20,7 @@ from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
 from bot.settings import Settings
 from handlers import all_routers
+from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -46,11 +47,12 @@ class Bot:
         migrate: bool = True,
     ) -> Bot:
         """Open the database, migrate it by default, and load the knowledge base."""
+        encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
         services = Services(
             settings=settings,
             database=database,
-            knowledge=KnowledgeSource(settings.knowledge_path),
+            knowledge=KnowledgeSource(settings.knowledge_path, encoder),
             metrics=Metrics(),
             routes=RouteTable(all_routers() if routers is None else routers),
             clock=clock,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,7 @@ class Settings(BaseSettings):
     conversation_ttl_minutes: int = Field(
         default=30, ge=1, validation_alias="CEDP_CONVERSATION_TTL_MINUTES"
     )
+    semantic: Literal["auto", "on", "off"] = Field(default="auto", validation_alias="CEDP_SEMANTIC")
     knowledge_reload_seconds: float = Field(
         default=5.0, ge=0, validation_alias="CEDP_KNOWLEDGE_RELOAD_SECONDS"
     )

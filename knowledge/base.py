@@ -10,11 +10,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from knowledge.engine import FaqEngine, MatchResult
+
+if TYPE_CHECKING:
+    from knowledge.semantic import SentenceEncoder
 
 _REQUIRED_TEXT = ("id", "question", "answer")
 _LIST_KEYS = ("alternates", "tags", "follow_ups", "audience")
@@ -62,9 +65,9 @@ class KnowledgeError(Exception):
 class KnowledgeBase:
     """Validated entries plus the matcher built over them."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], encoder: SentenceEncoder | None = None) -> None:
         self.entries = {entry.id: entry for entry in entries}
-        self._engine = FaqEngine(list(self.entries.values()))
+        self._engine = FaqEngine(list(self.entries.values()), encoder=encoder)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -167,9 +170,9 @@ def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:
     return [entry for _, entry in located], problems
 
 
-def load_knowledge(path: Path) -> KnowledgeBase:
+def load_knowledge(path: Path, encoder: SentenceEncoder | None = None) -> KnowledgeBase:
     """A knowledge base, or KnowledgeError listing everything that is wrong."""
     entries, problems = check_knowledge(path)
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries)
+    return KnowledgeBase(entries, encoder)

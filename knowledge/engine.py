@@ -28,6 +28,10 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from knowledge.analysis import Analysis, Analyzer, words
 from knowledge.lexicon import STOP_WORDS
+from knowledge.semantic import SemanticIndex
+
+if TYPE_CHECKING:
+    from knowledge.semantic import SentenceEncoder
 
 if TYPE_CHECKING:
     from knowledge.base import Entry
@@ -72,9 +76,22 @@ class Tuning:
     weight_overlap: float = 0.2
     intent_bonus: float = 0.05
     unknown_penalty: float = 0.7
+    weight_semantic: float = 0.0
     confident: float = 0.34
     margin: float = 0.06
     suggest: float = 0.20
+
+
+# With embeddings the scores spread differently; these are cross-validated the same way.
+SEMANTIC_TUNING = Tuning(
+    weight_retrieval=0.1,
+    weight_coverage=0.1,
+    weight_overlap=0.1,
+    weight_semantic=0.7,
+    confident=0.34,
+    margin=0.08,
+    suggest=0.30,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +122,19 @@ class _Document:
 
 
 class FaqEngine:
-    def __init__(self, entries: Sequence[Entry], tuning: Tuning | None = None) -> None:
-        self.tuning = tuning or Tuning()
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        tuning: Tuning | None = None,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
+        self.tuning = tuning or (SEMANTIC_TUNING if encoder else Tuning())
         self._entries = list(entries)
+        self._semantic = (
+            SemanticIndex(encoder, [entry.phrasings for entry in self._entries])
+            if encoder
+            else None
+        )
         self._analyzer = Analyzer()
         vocabulary: Counter[str] = Counter()
         phrase_tf: list[Counter[str]] = []
@@ -215,12 +242,27 @@ class FaqEngine:
         best_possible = sum(
             self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
         )
-        shortlist = sorted(scores.items(), key=lambda item: -item[1])
-        shortlist = [item for item in shortlist if allowed(self._entries[item[0]])]
+        lexical = sorted(scores, key=lambda index: -scores[index])
+        shortlist = [i for i in lexical if allowed(self._entries[i])][: tuning.rerank_depth]
+        similarity = None
+        if self._semantic is not None:
+            similarity = self._semantic.similarities(question)
+            nearest = [int(i) for i in similarity.argsort()[::-1] if allowed(self._entries[i])]
+            shortlist = list(dict.fromkeys(shortlist + nearest[: tuning.rerank_depth]))
         ranked = sorted(
             (
-                (self._rerank(index, score, best_possible, analysis, terms, unknown_share), index)
-                for index, score in shortlist[: tuning.rerank_depth]
+                (
+                    self._rerank(
+                        index, scores.get(index, 0.0), best_possible, analysis, terms, unknown_share
+                    )
+                    + (
+                        tuning.weight_semantic * max(0.0, float(similarity[index]))
+                        if similarity is not None
+                        else 0.0
+                    ),
+                    index,
+                )
+                for index in shortlist
             ),
             reverse=True,
         )[:3]

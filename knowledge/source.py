@@ -10,6 +10,10 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge.semantic import SentenceEncoder
 
 from knowledge.base import (
     Entry,
@@ -48,8 +52,9 @@ def merge_alternates(
 
 
 class KnowledgeSource:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, encoder: SentenceEncoder | None = None) -> None:
         self.path = path
+        self._encoder = encoder
         self._current: KnowledgeBase | None = None
         self._signature: Signature | None = None
 
@@ -87,5 +92,5 @@ class KnowledgeSource:
             if self._current is None:
                 raise KnowledgeError(problems)
             return ReloadOutcome(False, len(self._current), tuple(problems))
-        self._current = KnowledgeBase(merge_alternates(entries, alternates))
+        self._current = KnowledgeBase(merge_alternates(entries, alternates), self._encoder)
         return ReloadOutcome(True, len(self._current))

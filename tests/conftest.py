@@ -88,7 +88,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, semantic="off")  # see tests/knowledge/test_semantic
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env = os.environ.copy()
     env["CEDP_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cedp.db'}"
     env.pop("CEDP_KNOWLEDGE_PATH", None)
+    env["CEDP_SEMANTIC"] = "off"  # lexical and deterministic; tests/knowledge/test_semantic.py
     return env
 
 
