@@ -124,11 +124,12 @@ def build_queries(
     dev: Sequence[LabelledQuery],
     known: set[str],
     count: int,
+    used: set[str],
 ) -> list[Query]:
     """`count` questions: about 20% development queries (cycled), 60% rephrased synthetic
-    entries (85% of them with a typo never used before) and 20% out-of-scope, shuffled."""
+    entries (85% of them with a misspelling not in `used`, which gains it) and 20% out-of-scope
+    (half with a misspelling), shuffled."""
     rng: random.Random = generator.rng
-    used: set[str] = set()
     dev_count = round(0.2 * count) if dev else 0
     out_count = round(0.2 * count)
     queries = [
@@ -170,16 +171,21 @@ def scale(sample: Path, queries_path: Path, count: int, questions: int, seed: in
         files = write_yaml(entries, Path(folder))
         size = sum(f.stat().st_size for f in files) / 1e6
         print(
-            f"   {len(files)} YAML files, {size:.1f} MB; {len(known):,} distinct words "
-            f"(the sample: {len(sample_words):,}); seed {seed}"
+            f"   {len(files)} YAML files, {size:.1f} MB; {len(known):,} distinct words known to "
+            f"the engine (the sample: {len(sample_words):,}); seed {seed}"
         )
         holder: list[KnowledgeBase] = []
-        load = best_of(3, lambda: holder.append(load_knowledge(Path(folder))))
+
+        def load_once() -> None:
+            holder[:] = [load_knowledge(Path(folder))]  # keep only the latest in memory
+
+        load = best_of(3, load_once)
         parsed: list[list[Entry]] = []
         parse = best_of(1, lambda: parsed.append(check_knowledge(Path(folder))[0]))
         index = best_of(1, lambda: KnowledgeBase(parsed[-1]))
     knowledge = holder[-1]
-    assert len(knowledge) == count, "every synthetic entry loads"
+    if len(knowledge) != count:
+        raise SystemExit(f"only {len(knowledge)} of {count} synthetic entries loaded")
     print(
         f"   load_knowledge(folder), best of 3   {load:6.2f} s   "
         f"target ≤ {LOAD_TARGET_S:.0f} s: {verdict(load <= LOAD_TARGET_S)}"
@@ -192,8 +198,9 @@ def scale(sample: Path, queries_path: Path, count: int, questions: int, seed: in
     dev = read_queries(queries_path) if queries_path.exists() else []
     if not dev:
         print(f"   ({queries_path} not found: no development queries in the mix)")
-    warm_up = build_queries(generator, entries, dev, known, WARM_UP)
-    timed = build_queries(generator, entries, dev, known, questions)
+    misspellings: set[str] = set()
+    warm_up = build_queries(generator, entries, dev, known, WARM_UP, misspellings)
+    timed = build_queries(generator, entries, dev, known, questions, misspellings)
     seen: set[str] = set()
     for query in warm_up:
         seen.update(corrector_lookups(query.text, known))
@@ -216,7 +223,7 @@ def scale(sample: Path, queries_path: Path, count: int, questions: int, seed: in
     every = sorted(ms for kind in latencies.values() for ms in kind)
     p99 = percentile(every, 99)
     print(
-        f"   KnowledgeBase.match, {len(every):,} questions, one thread, "
+        f"   KnowledgeBase.match, {len(every):,} questions one after another in one thread, "
         f"after {WARM_UP} warm-up questions (ms):"
     )
     print(f"     {'':22} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}")
@@ -260,9 +267,11 @@ def main() -> None:
     print()
     scale(args.sample, args.queries, args.entries, args.questions, args.seed)
     print()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"3. Machine: Python {platform.python_version()} ({sys.implementation.name}) on "
-        f"{platform.system()} {platform.machine()}, os.cpu_count() = {os.cpu_count()}"
+        f"{platform.system()} {platform.machine()}, os.cpu_count() = {os.cpu_count()}, "
+        f"load average {load:.2f} (other work on the machine makes the timings noisier)"
     )
 
 
