@@ -93,9 +93,7 @@ class Bot:
     async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
         """Messages waiting in the outbox for one person, as replies; marked delivered."""
         async with self.services.database.transaction() as session:
-            pending = await Repositories.bound_to(session).outbox.take(
-                platform, recipient_id, self.services.clock()
-            )
+            pending = await Repositories.bound_to(session).outbox.take(platform, recipient_id)
         replies: list[Reply] = []
         for message in pending:
             options = tuple(Choice(label, payload) for label, payload in message.options)

@@ -172,10 +172,10 @@ class TeamQuestion(Base):
 
 
 class OutboxMessage(Base):
-    """A message to a person outside the current conversation, delivered by their adapter."""
+    """A message to a person outside the current conversation; deleted once delivered."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "platform", "recipient_id", "delivered_at"),)
+    __table_args__ = (Index("ix_outbox_recipient", "platform", "recipient_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -183,7 +183,6 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(String(8000))
     options: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class KnowledgeAlternate(Base):

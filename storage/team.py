@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Choice
@@ -81,19 +81,13 @@ class OutboxRepository:
         )
         await self._session.flush()
 
-    async def take(self, platform: str, recipient_id: str, now: datetime) -> list[OutboxMessage]:
-        """Pending messages for one person, oldest first, marked delivered."""
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.platform == platform,
-                OutboxMessage.recipient_id == recipient_id,
-                OutboxMessage.delivered_at.is_(None),
-            )
-            .order_by(OutboxMessage.id)
-        )
+    async def take(self, platform: str, recipient_id: str) -> list[OutboxMessage]:
+        """Pending messages for one person, oldest first; they leave the outbox (and with them
+        the recipient's address and the text) as they are handed over."""
+        mine = (OutboxMessage.platform == platform, OutboxMessage.recipient_id == recipient_id)
+        query = select(OutboxMessage).where(*mine).order_by(OutboxMessage.id)
         pending = list((await self._session.execute(query)).scalars().all())
-        for message in pending:
-            message.delivered_at = now
-        await self._session.flush()
+        if pending:
+            ids = [message.id for message in pending]
+            await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
         return pending

@@ -14,6 +14,7 @@ from bot.core import Bot
 from bot.messages import Role
 from bot.settings import SHIPPED_KNOWLEDGE, Settings
 from handlers.faq import ASK_TEAM
+from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
 ODD_QUESTION = "zxqv wplk"
@@ -69,6 +70,9 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
     assert "The programme team has answered your question «zxqv wplk»" in asker.text
     assert "nothing to worry about" in asker.text
     assert await asker.inbox() == []
+    async with desk.services.database.transaction() as session:
+        row = await Repositories.bound_to(session).team_questions.get(1)
+    assert row is not None and row.recipient_id is None  # the reply address is not kept
 
     await staff.send("/unanswered")
     assert staff.text == "No questions are waiting for the team."

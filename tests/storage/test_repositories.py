@@ -166,13 +166,16 @@ async def test_a_vote_counts_once_across_workers(workers) -> None:
     assert results.count(True) == 1
 
 
-async def test_the_outbox_delivers_each_message_once_in_order(workers) -> None:
+async def test_the_outbox_hands_over_each_message_once_in_order_then_forgets_it(workers) -> None:
     for text in ("first", "second"):
         await _in(workers[0], lambda r, text=text: r.outbox.enqueue("test", "bob", text, NOW))
     await _in(workers[0], lambda r: r.outbox.enqueue("test", "carol", "other", NOW))
-    taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob", NOW))
+    taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob"))
     assert [message.text for message in taken] == ["first", "second"]
-    assert await _in(workers[0], lambda r: r.outbox.take("test", "bob", NOW)) == []
+    assert await _in(workers[0], lambda r: r.outbox.take("test", "bob")) == []
+    assert [m.text for m in await _in(workers[0], lambda r: r.outbox.take("test", "carol"))] == [
+        "other"
+    ]
 
 
 async def test_the_report_counts_declines_case_insensitively_and_thumbs_down_by_entry(

@@ -44,13 +44,10 @@ def upgrade() -> None:
         sa.Column("text", sa.String(length=8000), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
-        sa.Column("delivered_at", storage.models.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_pending", ["platform", "recipient_id", "delivered_at"], unique=False
-        )
+        batch_op.create_index("ix_outbox_recipient", ["platform", "recipient_id"], unique=False)
 
     op.create_table(
         "team_questions",
@@ -69,7 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("team_questions")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_pending")
+        batch_op.drop_index("ix_outbox_recipient")
 
     op.drop_table("outbox")
     op.drop_table("knowledge_alternates")
