@@ -2,14 +2,16 @@
 
 1. Analysis (knowledge/analysis.py): folded words, British spellings, stems, concepts.
 2. Spelling: a query word the knowledge base has never seen is corrected to the closest word it
-   has (Damerau-Levenshtein, 1 edit for short words, 2 for long ones).
-3. Retrieval: BM25F over each entry's phrasings (question and alternates) and, with a lower
-   weight, its answer text.
+   has (knowledge/spelling.py: 1 edit for short words, 2 for long ones).
+3. Retrieval: candidates from the query's rarest terms in the entries' phrasings (question and
+   alternates), scored exactly by BM25F over the phrasings and, with a lower weight, the answer
+   text. With the semantic extra, the entries nearest in embedding space join the candidates.
 4. Rerank of the best few: retrieval score relative to the best possible for this query, how much
    of the query the entry covers, IDF-weighted overlap with its closest single phrasing (so the
    intent word of "cancel coaching" counts against an entry about booking), a bonus when intent
    concepts agree, and a penalty for content words the knowledge base has never seen (the mark of
    a near-miss out-of-scope question such as "cancel my gym membership").
+   With the semantic extra, the cosine similarity to the closest phrasing is added.
 5. Decision: answer only when the top score is high and clear of the runner-up; "did you mean"
    when it is middling or close; otherwise decline.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -224,34 +226,24 @@ class FaqEngine:
         best_possible = sum(
             self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
         )
-        shortlist = []
-        for index in sorted(scores, key=scores.__getitem__, reverse=True):
-            if allowed(self._entries[index]):
-                shortlist.append(index)
-                if len(shortlist) == tuning.rerank_depth:
-                    break
+        shortlist = self._first_allowed(
+            sorted(scores, key=scores.__getitem__, reverse=True), allowed
+        )
         similarity = None
         if self._semantic is not None:
             similarity = self._semantic.similarities(question)
-            nearest = [int(i) for i in similarity.argsort()[::-1] if allowed(self._entries[i])]
-            shortlist = list(dict.fromkeys(shortlist + nearest[: tuning.rerank_depth]))
-        ranked = sorted(
-            (
-                (
-                    self._rerank(
-                        index, scores.get(index, 0.0), best_possible, analysis, terms, unknown_share
-                    )
-                    + (
-                        tuning.weight_semantic * max(0.0, float(similarity[index]))
-                        if similarity is not None
-                        else 0.0
-                    ),
-                    index,
-                )
-                for index in shortlist
-            ),
-            reverse=True,
-        )[:3]
+            nearest = (int(index) for index in similarity.argsort()[::-1])
+            shortlist = list(dict.fromkeys(shortlist + self._first_allowed(nearest, allowed)))
+
+        def score(index: int) -> float:
+            lexical = self._rerank(
+                index, scores.get(index, 0.0), best_possible, analysis, terms, unknown_share
+            )
+            if similarity is None:
+                return lexical
+            return lexical + tuning.weight_semantic * max(0.0, float(similarity[index]))
+
+        ranked = sorted(((score(index), index) for index in shortlist), reverse=True)[:3]
         candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
         words_understood = len(analysis.stems) or len(analysis.concepts)
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
@@ -262,6 +254,16 @@ class FaqEngine:
         )
         answer = candidates[0] if confident else None
         return MatchResult(answer, candidates, tuning.suggest, words_understood)
+
+    def _first_allowed(self, ordered: Iterable[int], allowed: Callable[[Entry], bool]) -> list[int]:
+        """The first `rerank_depth` entries of `ordered` this person may see."""
+        found: list[int] = []
+        for index in ordered:
+            if allowed(self._entries[index]):
+                found.append(index)
+                if len(found) == self.tuning.rerank_depth:
+                    break
+        return found
 
     def _retrieve(self, terms: Counter[str]) -> dict[int, float]:
         """BM25F scores of the likeliest entries, without walking every entry for common terms.
