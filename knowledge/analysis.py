@@ -108,17 +108,19 @@ class Analyzer:
 
     def analyse(self, folded_words: Iterable[str], *, concepts: bool = True) -> Analysis:
         """Stems of the content words, and concepts found with or without the filler words."""
-        all_words = list(folded_words)
         known, stem = self._stems.get, self.stem  # the hot loop of a knowledge base load
+        found: dict[str, None] = {}
+        if not concepts:
+            content = [known(w) or stem(w) for w in folded_words if w not in STOP_WORDS]
+            return Analysis(tuple(content), (), tuple(content))
+        all_words = list(folded_words)
         stems = [known(word) or stem(word) for word in all_words]
         content = [
             stem for word, stem in zip(all_words, stems, strict=True) if word not in STOP_WORDS
         ]
-        found: dict[str, None] = {}
-        if concepts:
-            self._concepts(stems, found)
-            if len(content) < len(stems):
-                self._concepts(content, found)
+        self._concepts(stems, found)
+        if len(content) < len(stems):
+            self._concepts(content, found)
         return Analysis(
             tuple(content),
             tuple(found),

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 _REQUIRED_TEXT = ("id", "question", "answer")
 _LIST_KEYS = ("alternates", "tags", "follow_ups", "audience")
 _KNOWN_KEYS = {*_REQUIRED_TEXT, *_LIST_KEYS}
-# libyaml's C parser when PyYAML was built with it (about 9x faster), else the Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every scalar stays text (an answer of "yes" must not become True), parsed by libyaml when
+# PyYAML was built with it (several times faster), else by the pure-Python parser.
+_YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a choice payload must fit in 64 bytes
 _LIST_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
 
