@@ -175,27 +175,34 @@ class FaqEngine:
         tuning = self.tuning
         document_frequency: Counter[str] = Counter()
         for index in range(count):
-            document_frequency.update(set(phrase_tf[index]) | set(answer_tf[index]))
+            document_frequency.update(phrase_tf[index].keys() | answer_tf[index].keys())
         self._idf = {
             term: math.log(1 + (count - df + 0.5) / (df + 0.5))
             for term, df in document_frequency.items()
         }
+        self._phrase_tf, self._answer_tf = phrase_tf, answer_tf
+        self._phrase_norm = [1 - tuning.b + tuning.b * n / mean_phrase for n in phrase_lengths]
+        self._answer_norm = [
+            (1 - tuning.b + tuning.b * n / mean_answer) / tuning.answer_weight
+            for n in answer_lengths
+        ]
+        # Postings hold phrasing terms only: candidates come from how entries are asked about;
+        # answer text counts when candidates are scored exactly (`_weight`).
         self._postings: dict[str, list[tuple[int, float]]] = {}
-        self._weights: list[dict[str, float]] = []
-        k1, b, answer_weight, idf = tuning.k1, tuning.b, tuning.answer_weight, self._idf
-        postings = self._postings
-        for index in range(count):
-            phrases, answers = phrase_tf[index], answer_tf[index]
-            norm_phrase = 1 - b + b * phrase_lengths[index] / mean_phrase
-            norm_answer = (1 - b + b * answer_lengths[index] / mean_answer) / answer_weight
-            weights: dict[str, float] = {}
-            for term in phrases.keys() | answers.keys():
-                tf = phrases.get(term, 0) / norm_phrase + answers.get(term, 0) / norm_answer
-                weight = idf[term] * tf * (k1 + 1) / (tf + k1)
-                weights[term] = weight
-                if term in phrases:
-                    postings.setdefault(term, []).append((index, weight))
-            self._weights.append(weights)
+        for index, phrases in enumerate(phrase_tf):
+            for term in phrases:
+                self._postings.setdefault(term, []).append((index, self._weight(index, term)))
+
+    def _weight(self, index: int, term: str) -> float:
+        """BM25F weight of `term` in entry `index`: phrasings, and answer text weighted lower."""
+        tf = (
+            self._phrase_tf[index].get(term, 0) / self._phrase_norm[index]
+            + self._answer_tf[index].get(term, 0) / self._answer_norm[index]
+        )
+        if not tf:
+            return 0.0
+        k1 = self.tuning.k1
+        return self._idf[term] * tf * (k1 + 1) / (tf + k1)
 
     def _analyse_query(self, question: str) -> tuple[Analysis, float]:
         """The query's analysis after spelling correction, and the share of unknown content
@@ -286,7 +293,7 @@ class FaqEngine:
             budget -= len(postings)
         shortlisted = heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
         return {
-            index: sum(self._weights[index].get(term, 0.0) * n for term, n in terms.items())
+            index: sum(self._weight(index, term) * n for term, n in terms.items())
             for index in shortlisted
         }
 
