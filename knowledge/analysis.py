@@ -28,7 +28,7 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _normal_words(raw: str) -> tuple[str, ...]:
+def normal_words(raw: str) -> tuple[str, ...]:
     """One token as words: contractions expanded, possessive dropped, spelling made British."""
     expanded = CONTRACTIONS.get(raw, raw.removesuffix("'s"))
     return tuple(
@@ -44,9 +44,14 @@ def _british(word: str) -> str:
     return word
 
 
+def tokens(text: str) -> list[str]:
+    """Folded tokens as written ("can't", "organize"), before `normal_words`."""
+    return _WORD.findall(fold(text))
+
+
 def words(text: str) -> list[str]:
     """Folded words with contractions expanded and spellings made British."""
-    return [word for raw in _WORD.findall(fold(text)) for word in _normal_words(raw)]
+    return [word for raw in tokens(text) for word in normal_words(raw)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class Analyzer:
     def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems: dict[str, str] = {}
+        self._token_stems: dict[str, tuple[str, ...]] = {}  # knowledge base text only
         self._single: dict[str, list[str]] = {}  # stem -> concepts of one-word phrases
         self._multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # by first stem
         for concept, phrases in CONCEPTS.items():
@@ -106,13 +112,22 @@ class Analyzer:
                 found[concept] = None
             position += 1
 
-    def analyse(self, folded_words: Iterable[str], *, concepts: bool = True) -> Analysis:
+    def _stems_of_token(self, raw: str) -> tuple[str, ...]:
+        stems = tuple(self.stem(w) for w in normal_words(raw) if w not in STOP_WORDS)
+        self._token_stems[raw] = stems
+        return stems
+
+    def content_stems(self, raw_tokens: Iterable[str]) -> list[str]:
+        """Stems of the content words, no concepts: the fast path for long answer text."""
+        cache, compute = self._token_stems, self._stems_of_token
+        return [
+            stem for raw in raw_tokens for stem in (cache[raw] if raw in cache else compute(raw))
+        ]
+
+    def analyse(self, folded_words: Iterable[str]) -> Analysis:
         """Stems of the content words, and concepts found with or without the filler words."""
         known, stem = self._stems.get, self.stem  # the hot loop of a knowledge base load
         found: dict[str, None] = {}
-        if not concepts:
-            content = [known(w) or stem(w) for w in folded_words if w not in STOP_WORDS]
-            return Analysis(tuple(content), (), tuple(content))
         all_words = list(folded_words)
         stems = [known(word) or stem(word) for word in all_words]
         content = [

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from knowledge.analysis import Analysis, Analyzer, words
+from knowledge.analysis import Analysis, Analyzer, normal_words, tokens, words
 from knowledge.lexicon import STOP_WORDS
 from knowledge.semantic import SemanticIndex
 from knowledge.spelling import SpellingCorrector
@@ -142,6 +142,7 @@ class FaqEngine:
         vocabulary: Counter[str] = Counter()
         phrase_tf: list[Counter[str]] = []
         answer_tf: list[Counter[str]] = []
+        answer_token_counts: Counter[str] = Counter()
         self._documents: list[_Document] = []
         for entry in self._entries:
             analysed = []
@@ -149,19 +150,22 @@ class FaqEngine:
                 folded = words(phrasing)
                 vocabulary.update(folded)
                 analysed.append(self._analyzer.analyse(folded))
-            answer_words = words(entry.answer)
-            vocabulary.update(answer_words)
-            answer = self._analyzer.analyse(answer_words, concepts=False)
+            answer_tokens = tokens(entry.answer)
+            answer_token_counts.update(answer_tokens)
+            answer_terms = self._analyzer.content_stems(answer_tokens)
             phrase_tf.append(Counter(t for a in analysed for t in a.terms))
-            answer_tf.append(Counter(answer.terms))
+            answer_tf.append(Counter(answer_terms))
             phrasing_terms = tuple(frozenset(a.terms) for a in analysed)
             self._documents.append(
                 _Document(
                     phrasing_terms=phrasing_terms,
-                    all_terms=frozenset().union(*phrasing_terms, answer.terms),
+                    all_terms=frozenset().union(*phrasing_terms, answer_terms),
                     intents=frozenset(c for a in analysed[:1] for c in a.concepts if c in INTENTS),
                 )
             )
+        for raw, times in answer_token_counts.items():
+            for word in normal_words(raw):
+                vocabulary[word] += times
         self._build_index(phrase_tf, answer_tf)
         vocabulary.update(self._analyzer.concept_words() - vocabulary.keys())
         self._spelling = SpellingCorrector(vocabulary)

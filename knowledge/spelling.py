@@ -9,7 +9,6 @@ large the vocabulary.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -22,19 +21,13 @@ def allowed_edits(word: str) -> int:
     return MAX_EDITS if len(word) >= LONG_WORD else 1
 
 
-def _deletions(word: str, depth: int) -> Iterator[str]:
-    seen = {word}
-    frontier = [word]
-    for _ in range(depth):
-        next_frontier = []
-        for text in frontier:
-            for position in range(len(text)):
-                shorter = text[:position] + text[position + 1 :]
-                if shorter not in seen:
-                    seen.add(shorter)
-                    next_frontier.append(shorter)
-        frontier = next_frontier
-    yield from seen
+def _deletions(word: str, depth: int) -> set[str]:
+    """`word` and every string left by deleting up to `depth` (1 or 2) of its letters."""
+    once = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    if depth == 1:
+        return once | {word}
+    twice = {text[:i] + text[i + 1 :] for text in once for i in range(len(text))}
+    return once | twice | {word}
 
 
 class SpellingCorrector:
