@@ -6,8 +6,10 @@ broken edit without reading a stack trace.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,9 +175,29 @@ def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:
     return [entry for _, entry in located], problems
 
 
+@contextmanager
+def bulk_build() -> Iterator[None]:
+    """Build a large, long-lived index without the garbage collector rescanning it.
+
+    Creating about a million objects would otherwise trigger many full collections; afterwards
+    the survivors are frozen into the permanent generation, so later collections (pauses in the
+    middle of answering a question) do not walk them either.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
+        gc.freeze()
+
+
 def load_knowledge(path: Path, encoder: SentenceEncoder | None = None) -> KnowledgeBase:
     """A knowledge base, or KnowledgeError listing everything that is wrong."""
-    entries, problems = check_knowledge(path)
-    if problems:
-        raise KnowledgeError(problems)
-    return KnowledgeBase(entries, encoder)
+    with bulk_build():
+        entries, problems = check_knowledge(path)
+        if problems:
+            raise KnowledgeError(problems)
+        return KnowledgeBase(entries, encoder)

@@ -20,6 +20,7 @@ from knowledge.base import (
     KnowledgeBase,
     KnowledgeError,
     Problem,
+    bulk_build,
     check_knowledge,
     yaml_files,
 )
@@ -87,10 +88,11 @@ class KnowledgeSource:
         CPU-bound: callers in the event loop run it in a thread.
         """
         self._signature = (self._files_signature(), version)
-        entries, problems = check_knowledge(self.path)
-        if problems:
-            if self._current is None:
-                raise KnowledgeError(problems)
-            return ReloadOutcome(False, len(self._current), tuple(problems))
-        self._current = KnowledgeBase(merge_alternates(entries, alternates), self._encoder)
+        with bulk_build():
+            entries, problems = check_knowledge(self.path)
+            if problems:
+                if self._current is None:
+                    raise KnowledgeError(problems)
+                return ReloadOutcome(False, len(self._current), tuple(problems))
+            self._current = KnowledgeBase(merge_alternates(entries, alternates), self._encoder)
         return ReloadOutcome(True, len(self._current))

@@ -9,11 +9,11 @@ large the vocabulary.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 MAX_EDITS = 2
+CORRECTIONS_REMEMBERED = 16_384
 LONG_WORD = 6  # words this long may be two edits away; shorter ones one
 
 
@@ -37,12 +37,21 @@ class SpellingCorrector:
         for word in vocabulary:
             for key in _deletions(word, allowed_edits(word)):
                 self._index.setdefault(key, []).append(word)
-        self.correct = lru_cache(maxsize=16_384)(self._correct)
+        self._corrections: dict[str, str | None] = {}
 
     def __contains__(self, word: str) -> bool:
         return word in self._frequency
 
-    def _correct(self, word: str) -> str | None:
+    def correct(self, word: str) -> str | None:
+        """The correction for `word`, remembered (within a bound: questions bring new words)."""
+        if word in self._corrections:
+            return self._corrections[word]
+        found = self._closest(word)
+        if len(self._corrections) < CORRECTIONS_REMEMBERED:
+            self._corrections[word] = found
+        return found
+
+    def _closest(self, word: str) -> str | None:
         """The closest known word within the allowed edits; ties go to the commoner word."""
         limit = allowed_edits(word)
         candidates = {
