@@ -91,7 +91,7 @@ class Bot:
         self._watcher = asyncio.create_task(watch(), name="knowledge-watcher")
 
     async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
-        """Messages waiting in the outbox for one person, as replies; marked delivered."""
+        """Messages waiting in the outbox for one person, as replies; they leave the outbox."""
         async with self.services.database.transaction() as session:
             pending = await Repositories.bound_to(session).outbox.take(platform, recipient_id)
         replies: list[Reply] = []
