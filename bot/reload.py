@@ -26,7 +26,7 @@ async def reload_knowledge(
     alternates = [(row.entry_id, row.text) for row in await repos.faq.alternates()]
     outcome = await asyncio.to_thread(source.load, alternates, version)
     if outcome.problems:
-        problems = "\n".join(f"- {problem}" for problem in outcome.problems)
+        problems = outcome.problem_list()
         log.warning("knowledge base not reloaded:\n%s", problems)
         await notify_staff(
             repos,

@@ -167,6 +167,9 @@ async def reload(event: InboundEvent, ctx: Context) -> list[Reply]:
     outcome = await reload_knowledge(ctx.services.knowledge, ctx.repos, ctx.now, force=True)
     assert outcome is not None
     if outcome.problems:
-        problems = "\n".join(f"- {problem}" for problem in outcome.problems)
-        return [Text(f"Not reloaded; the previous version is still answering:\n{problems}")]
+        return [
+            Text(
+                "Not reloaded; the previous version is still answering:\n" + outcome.problem_list()
+            )
+        ]
     return [Text(f"Knowledge base reloaded: {outcome.entries} entries.")]

@@ -36,6 +36,10 @@ class ReloadOutcome:
     entries: int
     problems: tuple[Problem, ...] = ()
 
+    def problem_list(self) -> str:
+        """The problems as a bulleted list, for staff."""
+        return "\n".join(f"- {problem}" for problem in self.problems)
+
 
 def merge_alternates(
     entries: Iterable[Entry], alternates: Iterable[tuple[str, str]]
