@@ -93,7 +93,9 @@ class Bot:
     async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
         """Messages waiting in the outbox for one person, as replies; they leave the outbox."""
         async with self.services.database.transaction() as session:
-            pending = await Repositories.bound_to(session).outbox.take(platform, recipient_id)
+            pending = await Repositories.bound_to(session).outbox.take(
+                platform, recipient_id, self.services.clock()
+            )
         replies: list[Reply] = []
         for message in pending:
             options = tuple(Choice(label, payload) for label, payload in message.options)

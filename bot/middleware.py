@@ -101,7 +101,7 @@ async def deduplicate(event: InboundEvent, ctx: Context, call_next: Handler) -> 
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
     """Attach the member behind the platform account, when there is one."""
     member = await ctx.repos.members.find_by_identity(
-        event.sender.platform, event.sender.external_id
+        event.sender.platform, event.sender.external_id, in_contact=True
     )
     if member is not None:
         event = dataclasses.replace(event, member=to_ref(member))

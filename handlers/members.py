@@ -1,4 +1,5 @@
-"""Membership: join with an invite code, see your details, and (staff) create invite codes."""
+"""Membership: join with an invite code, link another platform, see your details, and (staff)
+create invite codes."""
 
 from __future__ import annotations
 
@@ -95,6 +96,51 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
         identity=(event.sender.platform, event.sender.external_id),
     )
     welcome = f"Welcome to the programme, {member.display_name}! You've joined as {invite.role}."
+    return [main_menu(ctx, to_ref(member), welcome)]
+
+
+LINK_MINUTES = 10
+LINK_HOW = (
+    "To use this account as your membership, send /link followed by the code from the app "
+    "where you joined. No code yet? Send /link there first."
+)
+
+
+@router.command(
+    "link",
+    summary="Use me on another app (Telegram, Slack) as the same member",
+    menu="Link another app",
+    private_only=True,
+)
+async def link(event: InboundEvent, ctx: Context) -> list[Reply]:
+    typed = "".join(_args(event))
+    if typed:
+        return await _link_account(event, ctx, typed)
+    if event.member is None:
+        return [Text(LINK_HOW)]
+    code = format_code(
+        await ctx.repos.link_codes.create(event.member.id, ctx.now, timedelta(minutes=LINK_MINUTES))
+    )
+    return [
+        Text(
+            f"Your link code is {code}. Within {LINK_MINUTES} minutes, send /link {code} to me "
+            "from your other app. It works once, and only for you: don't share it."
+        )
+    ]
+
+
+async def _link_account(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
+    """Attach the sender's account to the member the code belongs to."""
+    if event.member is not None:
+        return [Text(f"This account is already yours, {event.member.display_name}: nothing to do.")]
+    if not looks_like_code(typed):
+        return [Text("That doesn't look like a link code: they look like ABCD-EFGH.")]
+    member_id = await ctx.repos.link_codes.redeem(typed, ctx.now)
+    member = await ctx.repos.members.get(member_id) if member_id is not None else None
+    if member is None:
+        return [Text("That link code is unknown or has expired. " + LINK_HOW)]
+    await ctx.repos.members.add_identity(member.id, event.sender.platform, event.sender.external_id)
+    welcome = f"Linked. This is now the same membership as your other app, {member.display_name}."
     return [main_menu(ctx, to_ref(member), welcome)]
 
 

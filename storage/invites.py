@@ -17,6 +17,11 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes get re
 CODE_LENGTH = 8
 
 
+def new_code() -> str:
+    """A fresh random code; invite and link codes share the alphabet, length and format."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
 def normalise_code(typed: str) -> str:
     """Codes are case-insensitive and may be typed with spaces or dashes."""
     return "".join(ch for ch in typed.upper() if ch.isalnum())
@@ -54,7 +59,7 @@ class InviteRepository:
         now: datetime,
     ) -> Invite:
         invite = Invite(
-            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+            code=new_code(),
             role=role.value,
             tags=sorted(set(tags)),
             max_uses=max_uses,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -38,14 +38,47 @@ class MemberRepository:
         result = await self._session.execute(self._query().where(Member.id == member_id))
         return result.scalar_one_or_none()
 
-    async def find_by_identity(self, platform: str, external_id: str) -> Member | None:
-        """The member behind a platform account, with tags (runs on every event: no identities)."""
+    async def find_by_identity(
+        self, platform: str, external_id: str, *, in_contact: bool = False
+    ) -> Member | None:
+        """The member behind a platform account, with tags (runs on every event: no identities).
+
+        `in_contact` says the person just wrote to us: that proves the account reachable again,
+        so an earlier "unreachable" mark is cleared (one extra statement, only when marked).
+        """
         query = (
             self._query(with_identities=False)
+            .add_columns(Identity.unreachable_since)
             .join(Member.identities)
             .where(Identity.platform == platform, Identity.external_id == external_id)
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        member, unreachable_since = row
+        if in_contact and unreachable_since is not None:
+            await self._set_unreachable(platform, external_id, None, None)
+        return member
+
+    async def add_identity(self, member_id: int, platform: str, external_id: str) -> None:
+        """Attach another platform account; the unique constraint refuses one already taken."""
+        self._session.add(Identity(member_id=member_id, platform=platform, external_id=external_id))
+        await self._session.flush()
+
+    async def mark_unreachable(
+        self, platform: str, external_id: str, reason: str, now: datetime
+    ) -> None:
+        """Record that the platform refused a message to this account (blocked, deactivated)."""
+        await self._set_unreachable(platform, external_id, reason[:200], now)
+
+    async def _set_unreachable(
+        self, platform: str, external_id: str, reason: str | None, since: datetime | None
+    ) -> None:
+        await self._session.execute(
+            update(Identity)
+            .where(Identity.platform == platform, Identity.external_id == external_id)
+            .values(unreachable_reason=reason, unreachable_since=since)
+        )
 
     async def list(self, *, role: Role | None = None, tag: str | None = None) -> Sequence[Member]:
         query = self._query().order_by(Member.id)

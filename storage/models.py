@@ -79,6 +79,10 @@ class Identity(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     member: Mapped[Member] = relationship(back_populates="identities")
+    # Set when the platform refused a message (blocked the bot, account deactivated); staff see
+    # it in the member list, and it clears when the person writes again.
+    unreachable_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class MemberTag(Base):
@@ -106,6 +110,16 @@ class Invite(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LinkCode(Base):
+    """A one-time code that attaches another platform account to an existing member."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ConversationState(Base):
@@ -183,6 +197,8 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(String(8000))
     options: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A worker pushing the message holds it until then; if it dies, another takes it over.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class KnowledgeAlternate(Base):

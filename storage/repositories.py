@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.invites import InviteRepository
+from storage.links import LinkCodeRepository
 from storage.members import MemberRepository
 from storage.team import OutboxRepository, TeamQuestionRepository
 from storage.throttle import ThrottleRepository
@@ -18,6 +19,7 @@ from storage.throttle import ThrottleRepository
 class Repositories:
     members: MemberRepository
     invites: InviteRepository
+    link_codes: LinkCodeRepository
     conversations: ConversationRepository
     throttle: ThrottleRepository
     faq: FaqRepository
@@ -29,6 +31,7 @@ class Repositories:
         return cls(
             members=MemberRepository(session),
             invites=InviteRepository(session),
+            link_codes=LinkCodeRepository(session),
             conversations=ConversationRepository(session),
             throttle=ThrottleRepository(session),
             faq=FaqRepository(session),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Choice
@@ -81,13 +81,50 @@ class OutboxRepository:
         )
         await self._session.flush()
 
-    async def take(self, platform: str, recipient_id: str) -> list[OutboxMessage]:
-        """Pending messages for one person, oldest first; they leave the outbox (and with them
-        the recipient's address and the text) as they are handed over."""
-        mine = (OutboxMessage.platform == platform, OutboxMessage.recipient_id == recipient_id)
-        query = select(OutboxMessage).where(*mine).order_by(OutboxMessage.id)
-        pending = list((await self._session.execute(query)).scalars().all())
-        if pending:
-            ids = [message.id for message in pending]
-            await self._session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    async def claim(
+        self,
+        platform: str,
+        now: datetime,
+        *,
+        lease: timedelta,
+        limit: int = 50,
+        recipient_id: str | None = None,
+    ) -> list[OutboxMessage]:
+        """Pending messages, oldest first, held for `lease` by whoever claims them.
+
+        One UPDATE claims the rows, so two workers never push the same message; one that dies
+        mid-push lets the lease run out and another worker sends it. Call `complete` once sent.
+        """
+        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
+        wanted = select(OutboxMessage.id).where(OutboxMessage.platform == platform, free)
+        if recipient_id is not None:
+            wanted = wanted.where(OutboxMessage.recipient_id == recipient_id)
+        claimed = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(wanted.order_by(OutboxMessage.id).limit(limit)), free)
+            .values(claimed_until=now + lease)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        ids = list(claimed.scalars().all())
+        if not ids:
+            return []
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def complete(self, message_ids: Sequence[int]) -> None:
+        """Delivered (or undeliverable for good): the message, address and text are deleted."""
+        if message_ids:
+            await self._session.execute(
+                delete(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids))
+                .execution_options(synchronize_session=False)
+            )
+
+    async def take(self, platform: str, recipient_id: str, now: datetime) -> list[OutboxMessage]:
+        """Claim and complete in one go, for adapters that show messages on the next turn."""
+        pending = await self.claim(
+            platform, now, lease=timedelta(minutes=1), limit=1000, recipient_id=recipient_id
+        )
+        await self.complete([message.id for message in pending])
         return pending

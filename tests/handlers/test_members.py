@@ -1,8 +1,9 @@
-"""Joining with invite codes, /me, and staff creating invites in chat."""
+"""Joining with invite codes, linking a second platform, /me, and staff creating invites."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 from bot.adapters.testing import TestChat
@@ -174,3 +175,73 @@ async def test_questions_are_still_answered_in_a_group(bot: Bot) -> None:
     in_group = TestChat(bot, user_id="pat", chat_id="team-room", group=True)
     await in_group.send("what is the CEDP")
     assert "Chief Executive Development Programme" in in_group.text
+
+
+def _link_code(text: str) -> str:
+    match = re.search(r"/link ([A-Z0-9]{4}-[A-Z0-9]{4})", text)
+    assert match, text
+    return match.group(1)
+
+
+async def test_a_member_links_a_second_platform_and_is_the_same_member_there(bot: Bot) -> None:
+    on_telegram = TestChat(bot, user_id="111", display_name="Ann Lee", platform="telegram")
+    await join_as(bot, on_telegram, tags=("new-ceo",))
+    await on_telegram.send("/link")
+    code = _link_code(on_telegram.text)
+
+    on_slack = TestChat(bot, user_id="U111", display_name="ann", platform="slack")
+    await on_slack.send(f"/link {code.lower()}")
+    assert "Linked" in on_slack.text and "Ann Lee" in on_slack.text
+
+    await on_slack.send("/me")
+    assert "Name: Ann Lee" in on_slack.text
+    assert "Accounts: slack, telegram" in on_slack.text
+    assert "new-ceo" in on_slack.text
+
+
+async def test_a_link_code_works_once_and_expires(bot: Bot, clock: FakeClock) -> None:
+    member = TestChat(bot, user_id="111", platform="telegram")
+    await join_as(bot, member)
+    await member.send("/link")
+    code = _link_code(member.text)
+    first = TestChat(bot, user_id="U1", platform="slack")
+    await first.send(f"/link {code}")
+    second = TestChat(bot, user_id="U2", platform="slack")
+    await second.send(f"/link {code}")
+    assert "unknown or has expired" in second.text
+
+    await member.send("/link")
+    late = _link_code(member.text)
+    clock.advance(minutes=11)
+    await second.send(f"/link {late}")
+    assert "unknown or has expired" in second.text
+    await second.send("/me")
+    assert "Name:" not in second.text
+
+
+async def test_a_new_link_code_replaces_the_previous_one(bot: Bot) -> None:
+    member = TestChat(bot, user_id="111", platform="telegram")
+    await join_as(bot, member)
+    await member.send("/link")
+    old = _link_code(member.text)
+    await member.send("/link")
+    other = TestChat(bot, user_id="U1", platform="slack")
+    await other.send(f"/link {old}")
+    assert "unknown or has expired" in other.text
+
+
+async def test_guests_are_told_how_linking_works_and_no_code_is_made(bot: Bot) -> None:
+    guest = TestChat(bot, user_id="U9", platform="slack")
+    await guest.send("/link")
+    assert "from the app where you joined" in guest.text
+    await guest.send("/link not-a-code!")
+    assert "doesn't look like a link code" in guest.text
+
+
+async def test_linking_is_refused_in_a_group(bot: Bot) -> None:
+    member = TestChat(bot, user_id="111", platform="telegram")
+    await join_as(bot, member)
+    in_group = TestChat(bot, user_id="111", platform="telegram", chat_id="-100", group=True)
+    await in_group.send("/link")
+    assert "direct message" in in_group.text
+    assert "/link " not in in_group.text

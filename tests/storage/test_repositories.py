@@ -170,10 +170,10 @@ async def test_the_outbox_hands_over_each_message_once_in_order_then_forgets_it(
     for text in ("first", "second"):
         await _in(workers[0], lambda r, text=text: r.outbox.enqueue("test", "bob", text, NOW))
     await _in(workers[0], lambda r: r.outbox.enqueue("test", "carol", "other", NOW))
-    taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob"))
+    taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob", NOW))
     assert [message.text for message in taken] == ["first", "second"]
-    assert await _in(workers[0], lambda r: r.outbox.take("test", "bob")) == []
-    assert [m.text for m in await _in(workers[0], lambda r: r.outbox.take("test", "carol"))] == [
+    assert await _in(workers[0], lambda r: r.outbox.take("test", "bob", NOW)) == []
+    assert [m.text for m in await _in(workers[0], lambda r: r.outbox.take("test", "carol", NOW))] == [
         "other"
     ]
 
