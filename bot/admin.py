@@ -13,7 +13,7 @@ from bot.messages import Role
 from handlers import team
 from knowledge.base import load_knowledge
 from storage.invites import format_code
-from storage.models import Member
+from storage.models import Identity, Member
 from storage.repositories import Repositories
 
 
@@ -30,8 +30,17 @@ async def _member(repos: Repositories, member_id: int) -> Member:
 
 def describe_member(member: Member) -> str:
     tags = ",".join(tag.tag for tag in member.tags) or "-"
-    accounts = ",".join(f"{i.platform}:{i.external_id}" for i in member.identities) or "-"
+    accounts = ",".join(_describe_identity(i) for i in member.identities) or "-"
     return f"{member.id}\t{member.display_name}\t{member.role}\t{tags}\t{accounts}"
+
+
+def _describe_identity(identity: Identity) -> str:
+    """`telegram:42`, with why messages can't reach it when the platform refused them."""
+    account = f"{identity.platform}:{identity.external_id}"
+    if identity.unreachable_since is None:
+        return account
+    since = f"{identity.unreachable_since:%Y-%m-%d %H:%M}"
+    return f"{account} (unreachable since {since} UTC: {identity.unreachable_reason})"
 
 
 async def create_invite(repos: Repositories, args: argparse.Namespace, now: datetime) -> list[str]:

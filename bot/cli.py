@@ -1,4 +1,4 @@
-"""`cedp-bot`: the command line (chat, serve, ask, kb, db, invites, members)."""
+"""`cedp-bot`: the command line (chat, serve, ask, kb, db, invites, members, telegram)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bot.core import Bot
 from bot.logs import configure_logging
 from bot.parsing import parse_duration, parse_role, parse_tags
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.web import create_web_app, platform_adapters
 from knowledge.base import KnowledgeBase, KnowledgeError, check_knowledge, load_knowledge
 from knowledge.engine import MatchResult
 from knowledge.evaluation import evaluate, read_queries
@@ -73,7 +73,12 @@ async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 async def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
     _watch_knowledge(bot, settings)
-    runner = web.AppRunner(create_web_app(bot), handle_signals=False)
+    try:
+        adapters = platform_adapters(bot, telegram_polling=args.telegram_polling)
+    except BaseException:
+        await bot.close()
+        raise
+    runner = web.AppRunner(create_web_app(bot, adapters), handle_signals=False)
     await runner.setup()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -155,6 +160,21 @@ def _run_kb_check(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _run_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.adapters.telegram import connect, register_webhook  # the SDK loads only when used
+
+    if args.url:
+        settings = settings.model_copy(update={"telegram_webhook_url": args.url})
+    try:
+        async with connect(settings) as api:
+            await register_webhook(api, settings)
+    except ValueError as error:
+        print(f"cedp-bot: {error}", file=sys.stderr)
+        return 1
+    print(f"Telegram will deliver updates to {settings.telegram_webhook_url}")
+    return 0
+
+
 async def _run_db(settings: Settings, args: argparse.Namespace) -> int:
     database = Database(settings.database_url)
     try:
@@ -196,6 +216,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web server (health, metrics, webhooks)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--telegram-polling",
+        action="store_true",
+        help="fetch Telegram updates by long polling (no public address needed)",
+    )
+
+    telegram = commands.add_parser("telegram", help="Telegram set-up").add_subparsers(
+        dest="telegram_command", required=True, metavar="TELEGRAM_COMMAND"
+    )
+    set_webhook = telegram.add_parser(
+        "set-webhook", help="register the webhook with Telegram (secret, allowed updates)"
+    )
+    set_webhook.add_argument("--url", help="public https URL (default: TELEGRAM_WEBHOOK_URL)")
 
     ask = commands.add_parser("ask", help="answer questions from stdin, one per line")
     ask.add_argument("--kb", type=Path, help="knowledge base file or folder")
@@ -276,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    quiet = args.command in {"chat", "ask", "kb", "invites", "members", "db"}
+    quiet = args.command in {"chat", "ask", "kb", "invites", "members", "db", "telegram"}
     configure_logging("WARNING" if quiet else settings.log_level)
     try:
         if args.command == "ask":
@@ -284,7 +317,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "kb" and args.kb_command in {"eval", "check"}:
             return (_run_kb_eval if args.kb_command == "eval" else _run_kb_check)(settings, args)
         args.default_knowledge = settings.knowledge_path
-        runners = {"chat": _run_chat, "serve": _run_serve, "db": _run_db}
+        runners = {
+            "chat": _run_chat,
+            "serve": _run_serve,
+            "db": _run_db,
+            "telegram": _run_telegram,
+        }
         return asyncio.run(runners.get(args.command, _run_admin)(settings, args))
     except KnowledgeError as error:
         print(f"cedp-bot: the knowledge base has problems:\n{error}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "content"
@@ -32,3 +32,30 @@ class Settings(BaseSettings):
         default=5.0, ge=0, validation_alias="CEDP_KNOWLEDGE_RELOAD_SECONDS"
     )
     max_message_chars: int = Field(default=4000, ge=100, validation_alias="CEDP_MAX_MESSAGE_CHARS")
+    outbox_poll_seconds: float = Field(
+        default=2.0, gt=0, validation_alias="CEDP_OUTBOX_POLL_SECONDS"
+    )
+
+    # Telegram: on when the token is set.
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias="TELEGRAM_BOT_TOKEN"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    telegram_webhook_url: str | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_messages_per_second: float = Field(
+        default=30.0, gt=0, validation_alias="TELEGRAM_MESSAGES_PER_SECOND"
+    )
+
+    # Slack: on when the token is set.
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_api_base_url: str = Field(
+        default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL"
+    )

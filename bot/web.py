@@ -1,8 +1,10 @@
-"""The one aiohttp application: health, readiness and metrics (adapters add their webhooks here)."""
+"""The one aiohttp application: health, readiness, metrics, and each platform adapter's webhook."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
 from aiohttp import web
 
@@ -10,6 +12,16 @@ from bot.core import Bot
 
 log = logging.getLogger(__name__)
 BOT_KEY = web.AppKey("bot", Bot)
+
+
+class WebAdapter(Protocol):
+    """A platform adapter served by the shared web application."""
+
+    platform: str
+
+    def mount(self, app: web.Application) -> None:
+        """Add its routes, and a cleanup context that starts it and, at shutdown, drains it."""
+        ...
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -34,16 +46,35 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
-def create_web_app(bot: Bot) -> web.Application:
-    """Routes of DESIGN.md's web interface; closing the app closes the bot."""
+def create_web_app(bot: Bot, adapters: Sequence[WebAdapter] = ()) -> web.Application:
+    """Routes of DESIGN.md's web interface. At shutdown the adapters drain first, then the bot
+    (and its database pool) closes: cleanup contexts unwind in reverse order."""
     app = web.Application()
     app[BOT_KEY] = bot
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
 
-    async def close_bot(_app: web.Application) -> None:
+    async def close_bot_last(_app: web.Application) -> AsyncIterator[None]:
+        yield
         await bot.close()
 
-    app.on_cleanup.append(close_bot)
+    app.cleanup_ctx.append(close_bot_last)
+    for adapter in adapters:
+        adapter.mount(app)
     return app
+
+
+def platform_adapters(bot: Bot, *, telegram_polling: bool = False) -> list[WebAdapter]:
+    """Every platform whose token is set (DESIGN.md: an adapter is on when its token is set)."""
+    settings = bot.services.settings
+    adapters: list[WebAdapter] = []
+    if settings.telegram_bot_token is not None:
+        from bot.adapters.telegram import TelegramAdapter  # the SDKs load only when used
+
+        adapters.append(TelegramAdapter(bot, polling=telegram_polling))
+    if settings.slack_bot_token is not None:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(bot))
+    return adapters

@@ -1,0 +1,57 @@
+"""The floor for benchmarks/webhook.py: a bare python-telegram-bot echo bot behind the same
+aiohttp webhook as cedp-bot, with nothing else (no database, no core, no FAQ engine).
+
+    python -m benchmarks.echo_bot --port 8090   (reads TELEGRAM_* like `cedp-bot serve`)
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.adapters.telegram import CONCURRENT_UPDATES, WEBHOOK_PATH, webhook_handler
+from bot.settings import Settings
+from bot.web import healthz
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(update.effective_message.text or "")
+
+
+def build(settings: Settings) -> web.Application:
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_webhook_secret is not None
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .updater(None)
+        .concurrent_updates(CONCURRENT_UPDATES)  # as cedp-bot's adapter
+        .job_queue(None)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    app = web.Application()
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    app.router.add_post(WEBHOOK_PATH, webhook_handler(application, secret))
+    app.router.add_get("/healthz", healthz)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        async with application:
+            await application.start()
+            yield
+            await application.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8090)
+    web.run_app(build(Settings()), host="127.0.0.1", port=parser.parse_args().port, print=None)

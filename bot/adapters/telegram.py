@@ -1,0 +1,386 @@
+"""Telegram through python-telegram-bot: updates in (webhook or long polling), replies out.
+
+Only translation lives here. A PTB `Application` receives updates on its update queue (from the
+shared aiohttp server's webhook, or from its own long polling), and one `TypeHandler` turns each
+into an `InboundEvent` for the core; replies come back as messages, inline keyboards, edits and
+documents. Sends go through `PacedRateLimiter`, PTB's pluggable rate limiter, so every Bot API
+call keeps to Telegram's limits and waits out a `RetryAfter`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import html
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot as TelegramBot
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode, UpdateType
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
+
+from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
+from bot.adapters.pacing import Pacer, with_retries
+from bot.adapters.text import split_text
+from bot.core import Bot
+from bot.messages import (
+    Choice,
+    ChoicePress,
+    Choices,
+    Conversation,
+    Edit,
+    File,
+    InboundEvent,
+    MemberRef,
+    Reply,
+    Role,
+    Sender,
+    Text,
+    TextMessage,
+    parse_text,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER]
+PER_CHAT_PER_SECOND = 1.0  # Telegram: "avoid more than one message per second in a chat"
+PER_CHAT_BURST = 3  # short bursts are tolerated: an answer and its buttons go out at once
+# Updates processed at once. More is slower, not faster: httpx's connection pool degrades with
+# many concurrent requests (benchmarks/webhook.py: an echo bot manages 630 updates/s at 8 and
+# 350/s at 32), and SQLite takes one writer at a time anyway.
+CONCURRENT_UPDATES = 8
+_PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "sendDocument"})
+_GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
+
+UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+class PacedRateLimiter(BaseRateLimiter[None]):
+    """Messages keep to the overall and per-chat limits; a `RetryAfter` pauses and retries."""
+
+    def __init__(self, messages_per_second: float) -> None:
+        self._pacer = Pacer(
+            per_chat_per_second=PER_CHAT_PER_SECOND,
+            per_chat_burst=PER_CHAT_BURST,
+            overall_per_second=messages_per_second,
+        )
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint not in _PACED_ENDPOINTS:
+            return await callback(*args, **kwargs)
+        return await with_retries(
+            lambda: callback(*args, **kwargs),
+            _retry_after,
+            pacer=self._pacer,
+            chat=str(data.get("chat_id")),
+        )
+
+
+def _retry_after(error: Exception) -> float | None:
+    if isinstance(error, RetryAfter):
+        delay = error.retry_after
+        return delay if isinstance(delay, int | float) else delay.total_seconds()
+    return None
+
+
+def build_application(
+    settings: Settings, on_update: UpdateCallback, *, polling: bool = False
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A PTB application that hands every update to `on_update`, many updates at a time."""
+    assert settings.telegram_bot_token is not None, "the Telegram adapter needs a token"
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .rate_limiter(PacedRateLimiter(settings.telegram_messages_per_second))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .job_queue(None)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(_log_error)
+    return application
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("Telegram update failed", exc_info=context.error)
+
+
+def webhook_handler(
+    application: Application[Any, Any, Any, Any, Any, Any], secret: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """POST /telegram/webhook: check the secret in constant time, queue the update, answer 200.
+
+    With no secret configured every request is refused: an open webhook would take forged
+    updates from anyone who finds the address.
+    """
+    expected = secret.encode() if secret else None
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if expected is None or not hmac.compare_digest(given, expected):
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        try:
+            payload = json.loads(await request.read())
+            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(payload, application.bot)
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("refused a malformed Telegram update: %s", error)
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        await application.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    return receive
+
+
+def menu_commands(bot: Bot) -> list[BotCommand]:
+    """The commands a guest or a member may use, for Telegram's command menu."""
+    routes = bot.services.routes
+    seen: dict[str, str] = {}
+    for person in (None, MemberRef(0, "", Role.MEMBER)):
+        for info in routes.commands_for(person):
+            seen.setdefault(info.name, info.summary)
+    return [BotCommand(name, summary) for name, summary in seen.items()]
+
+
+class TelegramAdapter:
+    """The Telegram platform: a webhook (or long polling) in, the Bot API out."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, *, polling: bool = False) -> None:
+        self._bot = bot
+        self._settings = bot.services.settings
+        self._polling = polling
+        self.application = build_application(self._settings, self._on_update, polling=polling)
+        self._pump = OutboxPump(bot, self, self._settings.outbox_poll_seconds)
+
+    @property
+    def _api(self) -> TelegramBot:
+        return self.application.bot
+
+    def mount(self, app: web.Application) -> None:
+        if not self._polling:
+            secret = self._settings.telegram_webhook_secret
+            handler = webhook_handler(
+                self.application, secret.get_secret_value() if secret else None
+            )
+            app.router.add_post(WEBHOOK_PATH, handler)
+        app.cleanup_ctx.append(self._lifecycle)
+
+    async def _lifecycle(self, _app: web.Application) -> AsyncIterator[None]:
+        """Start receiving; at shutdown stop receiving, finish the updates already taken."""
+        application = self.application
+        await application.initialize()
+        await application.start()
+        await self._api.set_my_commands(menu_commands(self._bot))
+        if self._polling:
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        elif self._settings.telegram_webhook_url:
+            await register_webhook(self._api, self._settings)
+        self._pump.start()
+        try:
+            yield
+        finally:
+            await self._pump.stop()
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await self._acknowledge(update.callback_query)
+        if update.my_chat_member is not None:
+            await self._membership_changed(update.my_chat_member)
+        event = self._event_for(update)
+        if event is not None:
+            await respond(self._bot, self, event)
+
+    async def _acknowledge(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner before the work; a failure here only costs the spinner."""
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.warning("could not answer a callback query: %s", error)
+
+    async def _membership_changed(self, change: ChatMemberUpdated) -> None:
+        """A person who blocks the bot in their private chat is unreachable from now on."""
+        if (
+            change.chat.type == ChatType.PRIVATE
+            and change.new_chat_member.status == ChatMemberStatus.BANNED
+        ):
+            await mark_unreachable(self._bot, PLATFORM, str(change.from_user.id), "blocked the bot")
+
+    def _event_for(self, update: Update) -> InboundEvent | None:
+        """The core event for an update, or None when it is not for us."""
+        query = update.callback_query
+        if query is not None:
+            message = query.message
+            if message is None or query.data is None:
+                return None
+            return InboundEvent(
+                Sender(PLATFORM, str(query.from_user.id), query.from_user.full_name),
+                _conversation(message.chat.id, message.chat.type),
+                ChoicePress(query.data, str(message.message_id)),
+                event_id=str(update.update_id),
+            )
+        message = update.message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return None
+        text = message.text or ""  # a photo or a sticker gets the core's "type in words" reply
+        if message.chat.type != ChatType.PRIVATE:
+            addressed = self._addressed_text(message)
+            if addressed is None:
+                return None
+            text = addressed
+        return InboundEvent(
+            Sender(PLATFORM, str(message.from_user.id), message.from_user.full_name),
+            _conversation(message.chat.id, message.chat.type),
+            parse_text(text) if text else TextMessage(""),
+            event_id=str(update.update_id),
+        )
+
+    def _addressed_text(self, message: Message) -> str | None:
+        """In a group the bot speaks only when spoken to: an @mention, a command addressed to
+        it, or a reply to one of its messages. Returns the text without the mention."""
+        text = message.text or ""
+        mention = f"@{self._api.username}"
+        if mention.lower() in text.lower():
+            start = text.lower().index(mention.lower())
+            return (text[:start] + text[start + len(mention) :]).strip() or "/start"
+        replied = message.reply_to_message
+        to_us = replied is not None and replied.from_user is not None
+        return text if to_us and replied.from_user.id == self._api.id else None
+
+    async def direct_address(self, person_id: str) -> str:
+        """A person's private chat with the bot has the person's own id."""
+        return person_id
+
+    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+        chat_id = int(address)
+        try:
+            for reply in replies:
+                await self._send_one(chat_id, reply)
+        except Forbidden as refusal:
+            raise Unreachable(refusal.message) from refusal
+        except BadRequest as refusal:
+            if any(reason in refusal.message.lower() for reason in _GONE):
+                raise Unreachable(refusal.message) from refusal
+            raise
+
+    async def _send_one(self, chat_id: int, reply: Reply) -> None:
+        if isinstance(reply, File):
+            await self._api.send_document(
+                chat_id,
+                InputFile(reply.content, filename=reply.filename),
+                caption=reply.caption[: MessageLimit.CAPTION_LENGTH] or None,
+            )
+            return
+        options = reply.options if isinstance(reply, Choices | Edit) else ()
+        if isinstance(reply, Edit) and reply.message_id and await self._edit(chat_id, reply):
+            return
+        assert isinstance(reply, Text | Choices | Edit)
+        pieces = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        for number, piece in enumerate(pieces, start=1):
+            await self._api.send_message(
+                chat_id,
+                html.escape(piece, quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(options) if number == len(pieces) else None,
+            )
+
+    async def _edit(self, chat_id: int, edit: Edit) -> bool:
+        """Edit the message whose button was pressed; False when Telegram won't (too old)."""
+        assert edit.message_id is not None
+        if len(edit.text) > MessageLimit.MAX_TEXT_LENGTH:
+            return False
+        try:
+            await self._api.edit_message_text(
+                html.escape(edit.text, quote=False),
+                chat_id=chat_id,
+                message_id=int(edit.message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(edit.options),
+            )
+        except BadRequest as refusal:
+            if "not modified" in refusal.message.lower():
+                return True
+            log.info("edit refused (%s); sending a new message", refusal.message)
+            return False
+        return True
+
+
+def _conversation(chat_id: int, chat_type: str) -> Conversation:
+    return Conversation(PLATFORM, str(chat_id), is_private=chat_type == ChatType.PRIVATE)
+
+
+def _keyboard(options: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """One button per row: labels stay readable on a phone."""
+    if not options:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(option.label, callback_data=option.payload)] for option in options]
+    )
+
+
+@contextlib.asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
+    """A Bot API client outside the server, for set-up commands."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    api = TelegramBot(
+        settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url
+    )
+    async with api:
+        yield api
+
+
+async def register_webhook(api: TelegramBot, settings: Settings) -> None:
+    """Point Telegram at our webhook, with the secret and only the updates we handle."""
+    if not settings.telegram_webhook_url:
+        raise ValueError("TELEGRAM_WEBHOOK_URL is not set")
+    if settings.telegram_webhook_secret is None:
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET is not set: the webhook would take forgeries")
+    await api.set_webhook(
+        settings.telegram_webhook_url,
+        secret_token=settings.telegram_webhook_secret.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    log.info("Telegram webhook set to %s", settings.telegram_webhook_url)

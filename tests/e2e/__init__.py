@@ -1,0 +1,1 @@
+"""End-to-end tests: the adapters talk real HTTP to a loopback fake of Telegram and Slack."""
