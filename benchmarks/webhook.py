@@ -22,7 +22,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -73,10 +72,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise RuntimeError(f"{url} exited with {process.returncode}")
             try:
                 async with http.get(url + "/healthz") as response:
@@ -97,9 +96,7 @@ async def load(
     pending.reverse()
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
 
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency)
-    ) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
 
         async def worker() -> None:
             while pending:
@@ -139,7 +136,7 @@ async def measure(
 ) -> Figures:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([*command, "--port", str(port)], env=env)
+    process = await asyncio.create_subprocess_exec(*command, "--port", str(port), env=env)
     try:
         await wait_healthy(url, process)
         await load(url, fake, texts[:warmup], 0, concurrency)
@@ -150,7 +147,7 @@ async def measure(
         load_cpu = time.process_time() - load_before
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        await asyncio.wait_for(process.wait(), timeout=30)
     latencies.sort()
     return Figures(
         name,
