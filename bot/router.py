@@ -174,6 +174,10 @@ class RouteTable:
         matches = [key for key in self._choices if payload == key or payload.startswith(key + ":")]
         return self._choices[max(matches, key=len)] if matches else None
 
+    def command_names(self) -> frozenset[str]:
+        """Every command registered, whoever may use it (access is checked when it runs)."""
+        return frozenset(self._commands)
+
     def commands_for(self, member: MemberRef | None) -> Sequence[CommandInfo]:
         """The commands this person may use, in registration order."""
         return [

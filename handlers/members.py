@@ -99,6 +99,27 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
     return [main_menu(ctx, to_ref(member), welcome)]
 
 
+@router.command(
+    "me",
+    summary="See what I hold about you",
+    access=Access.MEMBERS,
+    menu="My details",
+    private_only=True,
+)
+async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
+    assert event.member is not None
+    member = await ctx.repos.members.get(event.member.id)
+    assert member is not None
+    tags = ", ".join(tag.tag for tag in member.tags) or "none"
+    accounts = ", ".join(sorted({identity.platform for identity in member.identities}))
+    return [
+        Text(
+            f"Name: {member.display_name}\nRole: {member.role}\nTags: {tags}\n"
+            f"Accounts: {accounts}\nMember since: {member.created_at:%d %B %Y}"
+        )
+    ]
+
+
 LINK_MINUTES = 10
 LINK_HOW = (
     "To use this account as your membership, send /link followed by the code from the app "
@@ -142,27 +163,6 @@ async def _link_account(event: InboundEvent, ctx: Context, typed: str) -> list[R
     await ctx.repos.members.add_identity(member.id, event.sender.platform, event.sender.external_id)
     welcome = f"Linked. This is now the same membership as your other app, {member.display_name}."
     return [main_menu(ctx, to_ref(member), welcome)]
-
-
-@router.command(
-    "me",
-    summary="See what I hold about you",
-    access=Access.MEMBERS,
-    menu="My details",
-    private_only=True,
-)
-async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert event.member is not None
-    member = await ctx.repos.members.get(event.member.id)
-    assert member is not None
-    tags = ", ".join(tag.tag for tag in member.tags) or "none"
-    accounts = ", ".join(sorted({identity.platform for identity in member.identities}))
-    return [
-        Text(
-            f"Name: {member.display_name}\nRole: {member.role}\nTags: {tags}\n"
-            f"Accounts: {accounts}\nMember since: {member.created_at:%d %B %Y}"
-        )
-    ]
 
 
 @router.command(

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+SEPARATORS = ("\n\n", "\n", " ")  # paragraphs first, then lines, then words
+
 
 def split_text(text: str, limit: int) -> list[str]:
     """Pieces of at most `limit` characters, split at paragraphs, else lines, else words.
 
-    Only a single word longer than `limit` is ever cut mid-word.
+    Only a single word longer than `limit` is ever cut mid-word; pieces that would hold nothing
+    but whitespace are left out, since platforms refuse empty messages.
     """
     if len(text) <= limit:
         return [text]
-    pieces: list[str] = []
-    for separator in ("\n\n", "\n", " "):
+    for separator in SEPARATORS:
         if separator in text:
-            current = ""
-            for part in text.split(separator):
-                candidate = f"{current}{separator}{part}" if current else part
-                if len(candidate) <= limit:
-                    current = candidate
-                    continue
-                if current:
-                    pieces.append(current)
-                *whole, current = split_text(part, limit)
-                pieces.extend(whole)
-            if current:
-                pieces.append(current)
-            return pieces
+            return [
+                piece for piece in _pack(text.split(separator), separator, limit) if piece.strip()
+            ]
     return [text[start : start + limit] for start in range(0, len(text), limit)]
+
+
+def _pack(parts: list[str], separator: str, limit: int) -> list[str]:
+    """Join consecutive parts while they fit; a part too long on its own is split further."""
+    pieces: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current}{separator}{part}" if current else part
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        *whole, current = split_text(part, limit) or [""]
+        pieces.extend(whole)
+    if current:
+        pieces.append(current)
+    return pieces

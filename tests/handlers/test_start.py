@@ -12,7 +12,7 @@ async def test_start_greets_a_guest_with_help_and_join(chat: TestChat) -> None:
     replies = await chat.send("/start")
     assert isinstance(replies[0], Choices)
     assert "Chief Executive Development Programme" in replies[0].text
-    assert chat.labels == ["Help", "Join"]
+    assert chat.labels == ["Help", "Join", "Link another app"]
 
 
 async def test_menu_grows_with_role_and_join_disappears_for_members(
@@ -20,12 +20,18 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
 ) -> None:
     await join_as(bot, chat, Role.MEMBER)
     await chat.send("/start")
-    assert chat.labels == ["Help", "My details"]
+    assert chat.labels == ["Help", "My details", "Link another app"]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
     await join_as(bot, staff, Role.STAFF)
     await staff.send("/start")
-    assert staff.labels == ["Help", "My details", "Create an invite code", "Unanswered questions"]
+    assert staff.labels == [
+        "Help",
+        "My details",
+        "Link another app",
+        "Create an invite code",
+        "Unanswered questions",
+    ]
 
 
 async def test_help_lists_exactly_the_commands_a_person_may_use(bot: Bot, chat: TestChat) -> None:

@@ -1,0 +1,471 @@
+"""Slack: direct messages, mentions, the /cedp slash command, buttons and the Home tab.
+
+One slack_bolt `AsyncApp` serves POST /slack/events on the shared aiohttp server. The signature
+is checked on the raw body before bolt (or anything else) parses it. Listeners only translate:
+each acknowledges at once and hands the work to a task this adapter tracks, so Slack hears back
+within its 3 seconds and shutdown waits for work in flight. Every call that writes to Slack waits
+its turn (one message a second per channel) and waits out a 429 instead of dropping the message.
+
+Addresses are Slack channel ids; in a channel the bot answers in the thread of the mention, and
+such an address carries the thread as "CHANNEL:THREAD_TS". Personal data never lands in a
+channel: slash commands and Home tab buttons are answered in the person's direct messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
+from bot.adapters.pacing import Pacer, with_retries
+from bot.adapters.text import split_text
+from bot.core import Bot
+from bot.messages import (
+    Choice,
+    ChoicePress,
+    Choices,
+    CommandMessage,
+    Content,
+    Conversation,
+    Edit,
+    File,
+    InboundEvent,
+    Reply,
+    Sender,
+    TextMessage,
+    parse_text,
+)
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SLASH_COMMAND = "/cedp"
+
+SECTION_LIMIT = 3000  # characters in one section block
+BLOCKS_PER_MESSAGE = 50
+BUTTONS_PER_BLOCK = 25  # elements in one actions block
+LABEL_LIMIT = 75  # characters of a button's text
+ACTION_ID = re.compile(r"^choice-\d+$")
+
+# Errors that will not go away by trying again: the person or the conversation is gone to us.
+GONE = frozenset(
+    {
+        "user_disabled",
+        "account_inactive",
+        "user_not_found",
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "cannot_dm_bot",
+    }
+)
+NOT_EDITABLE = frozenset({"message_not_found", "cant_update_message"})
+DRAIN_SECONDS = 10.0
+
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
+_MARKUP = re.compile(r"<(?P<target>[^<>|]+)(?:\|(?P<label>[^<>]*))?>")
+
+
+# Rendering: pure functions from core replies to Slack's formats.
+
+
+def escape(text: str) -> str:
+    """Text as Slack mrkdwn shows it literally: only &, < and > are special."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def from_slack(text: str) -> str:
+    """What a person typed, as plain text: links and mentions as their labels, entities decoded."""
+    text = _MARKUP.sub(lambda found: found["label"] or found["target"], text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def without_mention(text: str) -> str:
+    """An app_mention's text without the leading "<@BOT>" that addressed the bot."""
+    return _LEADING_MENTION.sub("", text, count=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One chat.postMessage: `text` is the notification fallback, `blocks` what is shown."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def button(index: int, choice: Choice) -> dict[str, Any]:
+    """A button whose action id is unique within its message or view; the payload is its value."""
+    label = choice.label
+    if len(label) > LABEL_LIMIT:
+        label = label[: LABEL_LIMIT - 1] + "…"
+    return {
+        "type": "button",
+        "action_id": f"choice-{index}",
+        "text": {"type": "plain_text", "text": label},
+        "value": choice.payload,
+    }
+
+
+def blocks_for(
+    text: str, options: Sequence[Choice] = (), *, first: int = 0
+) -> list[dict[str, Any]]:
+    """Sections of at most SECTION_LIMIT characters (never cut), then the options as buttons
+    numbered from `first`."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_text(escape(text), SECTION_LIMIT)
+        if piece.strip()
+    ]
+    for start in range(0, len(options), BUTTONS_PER_BLOCK):
+        chunk = options[start : start + BUTTONS_PER_BLOCK]
+        elements = [button(first + start + i, choice) for i, choice in enumerate(chunk)]
+        blocks.append({"type": "actions", "elements": elements})
+    return blocks
+
+
+def render(text: str, options: Sequence[Choice] = ()) -> list[SlackMessage]:
+    """A reply as one message, or several when it needs more blocks than a message holds."""
+    blocks = blocks_for(text, options)
+    messages = []
+    for start in range(0, len(blocks), BLOCKS_PER_MESSAGE):
+        page = blocks[start : start + BLOCKS_PER_MESSAGE]
+        shown = [block["text"]["text"] for block in page if block["type"] == "section"]
+        messages.append(SlackMessage("\n\n".join(shown), page))
+    return messages
+
+
+def home_view(replies: Sequence[Reply]) -> dict[str, Any]:
+    """The Home tab: the replies to /start (the greeting and main menu) as one view."""
+    blocks: list[dict[str, Any]] = []
+    first = 0
+    for reply in replies:
+        if isinstance(reply, File):
+            continue
+        options = reply.options if isinstance(reply, Choices | Edit) else ()
+        blocks += blocks_for(reply.text, options, first=first)
+        first += len(options)
+    return {"type": "home", "blocks": blocks}
+
+
+def address_of(channel: str, thread_ts: str | None = None) -> str:
+    """Where to answer: a channel, or a thread in it (the outbox and respond() see only this)."""
+    return f"{channel}:{thread_ts}" if thread_ts else channel
+
+
+def parse_address(address: str) -> tuple[str, str | None]:
+    """(channel, thread ts or None) of an address made by `address_of`."""
+    channel, _, thread_ts = address.partition(":")
+    return channel, thread_ts or None
+
+
+def retry_after(error: Exception) -> float | None:
+    """Slack's wait for a 429 (Retry-After, in seconds); None for anything not worth a retry."""
+    if not isinstance(error, SlackApiError) or error.response.status_code != 429:
+        return None
+    try:
+        return float(error.response.headers.get("Retry-After", 1))
+    except ValueError:
+        return 1.0
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    """Slack errors that mean "never" become `Unreachable`; the rest propagate as they are."""
+    try:
+        yield
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        if reason in GONE:
+            raise Unreachable(reason) from error
+        raise
+
+
+def slash_content(typed: str, commands: frozenset[str]) -> TextMessage | CommandMessage:
+    """`/cedp` alone is /start; `/cedp help` is /help; anything else is a question."""
+    text = from_slack(typed).strip()
+    if not text:
+        return CommandMessage("start")
+    if not text.startswith("/") and text.split(maxsplit=1)[0].lower() in commands:
+        text = "/" + text
+    return parse_text(text)
+
+
+class SlackAdapter:
+    """The Slack platform: a web adapter for the shared server and an outlet for replies."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot) -> None:
+        settings = bot.services.settings
+        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+            raise ValueError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        self._bot = bot
+        self._verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+        # Only connection errors are retried by slack_sdk: 429s go through `with_retries`,
+        # so a retry also waits its turn with the pacer.
+        self._client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_base_url,
+            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        )
+        # The signature is checked in `_serve` before bolt sees the request; listeners run
+        # inline (they only ack and start a tracked task), so bolt leaves no untracked work.
+        self._app = AsyncApp(
+            client=self._client,
+            request_verification_enabled=False,
+            process_before_response=True,
+        )
+        self._pacer = Pacer(per_chat_per_second=1.0, per_chat_burst=3)
+        self._commands = bot.services.routes.command_names()
+        self._dm_channels: dict[str, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._app.event("message")(self._on_message)
+        self._app.event("app_mention")(self._on_mention)
+        self._app.event("app_home_opened")(self._on_home_opened)
+        self._app.command(SLASH_COMMAND)(self._on_command)
+        self._app.action(ACTION_ID)(self._on_press)
+
+    # The web side
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/slack/events", self._serve)
+        app.cleanup_ctx.append(self._lifetime)
+
+    async def _lifetime(self, _app: web.Application) -> AsyncIterator[None]:
+        """Push the outbox while serving; at shutdown, finish the work already started."""
+        pump = OutboxPump(self._bot, self, self._bot.services.settings.outbox_poll_seconds)
+        pump.start()
+        yield
+        await self._drain()
+        await pump.stop()
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        if not self._signed(raw, request):
+            return web.Response(status=401, text="invalid or stale signature")
+        bolt_request = AsyncBoltRequest(
+            body=raw.decode(), query=request.query_string, headers=dict(request.headers)
+        )
+        return await to_aiohttp_response(await self._app.async_dispatch(bolt_request))
+
+    def _signed(self, raw: bytes, request: web.Request) -> bool:
+        """Slack's HMAC over the raw body, made less than 5 minutes ago."""
+        try:
+            return self._verifier.is_valid(
+                body=raw,
+                timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                signature=request.headers.get("X-Slack-Signature"),
+            )
+        except ValueError:  # a timestamp that is not a number, a body that is not UTF-8
+            return False
+
+    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run `work` after the ack, tracked so shutdown can wait for it; errors are logged."""
+
+        async def logged() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("slack %s failed", what)
+
+        task = asyncio.create_task(logged(), name=f"slack-{what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self) -> None:
+        """Let work already acknowledged to Slack finish (Slack will not send it again)."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+        for task in pending:
+            log.warning("slack work still running at shutdown, cancelled: %s", task.get_name())
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    # Listeners: ack first, then the work in a tracked task, where any error is logged rather
+    # than answered with a 500 (which Slack would redeliver). Bolt passes arguments by name.
+
+    async def _on_message(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await ack()
+        if (
+            event.get("channel_type") == "im"
+            and not event.get("subtype")
+            and not event.get("bot_id")
+        ):
+            self._spawn(self._direct_message(body), "dm")
+        # anything else: edits, joins, the bot's own messages, channel chatter
+
+    async def _on_mention(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._mention(body), "mention")
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._command(body), "command")
+
+    async def _on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._press(body, action), "press")
+
+    async def _on_home_opened(self, ack: AsyncAck, event: dict[str, Any]) -> None:
+        await ack()
+        if event.get("tab") == "home":
+            self._spawn(self._publish_home(event), "home")
+
+    # The work behind the listeners: payload in, core event out
+
+    async def _direct_message(self, body: dict[str, Any]) -> None:
+        event = body["event"]
+        conversation = Conversation(PLATFORM, event["channel"], is_private=True)
+        content = parse_text(from_slack(event.get("text", "")))
+        await self._answer(event["user"], conversation, content, body["event_id"])
+
+    async def _mention(self, body: dict[str, Any]) -> None:
+        """Answered in the thread of the mention, so the channel stays readable."""
+        event = body["event"]
+        thread = event.get("thread_ts") or event["ts"]
+        address = address_of(event["channel"], thread)
+        content = parse_text(from_slack(without_mention(event.get("text", ""))))
+        await self._answer(
+            event["user"],
+            Conversation(PLATFORM, address, is_private=False),
+            content,
+            body["event_id"],
+        )
+
+    async def _command(self, body: dict[str, Any]) -> None:
+        content = slash_content(body.get("text", ""), self._commands)
+        await self._answer_privately(body["user_id"], content, body["trigger_id"])
+
+    async def _press(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        press_id = body.get("trigger_id") or action["action_ts"]
+        container = body.get("container", {})
+        if container.get("type") != "message":  # a button on the Home tab: answer in the DM
+            await self._answer_privately(user, ChoicePress(action["value"]), press_id)
+            return
+        channel = container["channel_id"]
+        thread = container.get("thread_ts") or body.get("message", {}).get("thread_ts")
+        conversation = Conversation(
+            PLATFORM, address_of(channel, thread), is_private=channel.startswith("D")
+        )
+        content = ChoicePress(action["value"], container["message_ts"])
+        await self._answer(user, conversation, content, press_id)
+
+    async def _answer(
+        self, user: str, conversation: Conversation, content: Content, event_id: str
+    ) -> None:
+        sender = Sender(PLATFORM, user, display_name=user)  # events carry only the user id
+        await respond(self._bot, self, InboundEvent(sender, conversation, content, event_id))
+
+    async def _answer_privately(self, user: str, content: Content, event_id: str) -> None:
+        """Answer in the person's direct messages, wherever they asked."""
+        try:
+            channel = await self.direct_address(user)
+        except Unreachable as refusal:
+            await mark_unreachable(self._bot, PLATFORM, user, refusal.reason)
+            return
+        await self._answer(
+            user, Conversation(PLATFORM, channel, is_private=True), content, event_id
+        )
+
+    async def _publish_home(self, event: dict[str, Any]) -> None:
+        """The Home tab shows what /start answers this person: greeting and main menu."""
+        user, channel = event["user"], event["channel"]
+        sender = Sender(PLATFORM, user, display_name=user)
+        conversation = Conversation(PLATFORM, channel, is_private=True)
+        replies = await self._bot.handle(
+            InboundEvent(sender, conversation, CommandMessage("start"))
+        )
+        view = home_view(replies)
+        await self._call(user, partial(self._client.views_publish, user_id=user, view=view))
+
+    # The outlet side
+
+    async def direct_address(self, person_id: str) -> str:
+        """The person's DM channel with the bot (the same every time, so remembered)."""
+        channel = self._dm_channels.get(person_id)
+        if channel is None:
+            with refusals():
+                opened = await self._call(
+                    person_id, partial(self._client.conversations_open, users=person_id)
+                )
+            channel = self._dm_channels[person_id] = opened["channel"]["id"]
+        return channel
+
+    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+        channel, thread = parse_address(address)
+        with refusals():
+            for reply in replies:
+                if isinstance(reply, File):
+                    await self._upload(channel, thread, reply)
+                elif isinstance(reply, Edit):
+                    await self._edit(channel, thread, reply)
+                else:
+                    options = reply.options if isinstance(reply, Choices) else ()
+                    await self._post(channel, thread, render(reply.text, options))
+
+    async def _call(
+        self, chat: str, send: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse:
+        """One Slack call in `chat`'s turn, 429s waited out."""
+        return await with_retries(send, retry_after, pacer=self._pacer, chat=chat)
+
+    async def _post(self, channel: str, thread: str | None, messages: list[SlackMessage]) -> None:
+        for message in messages:
+            post = partial(
+                self._client.chat_postMessage,
+                channel=channel,
+                thread_ts=thread,
+                text=message.text,
+                blocks=message.blocks,
+            )
+            await self._call(channel, post)
+
+    async def _edit(self, channel: str, thread: str | None, edit: Edit) -> None:
+        """Replace the message in place; post anew when it is gone or cannot be changed."""
+        messages = render(edit.text, edit.options)
+        if edit.message_id is not None and messages:
+            first = messages[0]
+            update = partial(
+                self._client.chat_update,
+                channel=channel,
+                ts=edit.message_id,
+                text=first.text,
+                blocks=first.blocks,
+            )
+            try:
+                await self._call(channel, update)
+                messages = messages[1:]
+            except SlackApiError as error:
+                if error.response.get("error") not in NOT_EDITABLE:
+                    raise
+        await self._post(channel, thread, messages)
+
+    async def _upload(self, channel: str, thread: str | None, file: File) -> None:
+        upload = partial(
+            self._client.files_upload_v2,
+            channel=channel,
+            thread_ts=thread,
+            content=file.content,
+            filename=file.filename,
+            title=file.filename,
+            initial_comment=escape(file.caption) if file.caption else None,
+        )
+        await self._call(channel, upload)
