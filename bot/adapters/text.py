@@ -13,12 +13,13 @@ def split_text(text: str, limit: int) -> list[str]:
     """
     if len(text) <= limit:
         return [text]
-    for separator in SEPARATORS:
-        if separator in text:
-            return [
-                piece for piece in _pack(text.split(separator), separator, limit) if piece.strip()
-            ]
-    return [text[start : start + limit] for start in range(0, len(text), limit)]
+    separator = next((found for found in SEPARATORS if found in text), None)
+    pieces = (
+        _pack(text.split(separator), separator, limit)
+        if separator is not None
+        else [text[start : start + limit] for start in range(0, len(text), limit)]
+    )
+    return [piece for piece in pieces if piece.strip()]
 
 
 def _pack(parts: list[str], separator: str, limit: int) -> list[str]:

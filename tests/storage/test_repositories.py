@@ -173,9 +173,9 @@ async def test_the_outbox_hands_over_each_message_once_in_order_then_forgets_it(
     taken = await _in(workers[1], lambda r: r.outbox.take("test", "bob", NOW))
     assert [message.text for message in taken] == ["first", "second"]
     assert await _in(workers[0], lambda r: r.outbox.take("test", "bob", NOW)) == []
-    assert [m.text for m in await _in(workers[0], lambda r: r.outbox.take("test", "carol", NOW))] == [
-        "other"
-    ]
+    assert [
+        m.text for m in await _in(workers[0], lambda r: r.outbox.take("test", "carol", NOW))
+    ] == ["other"]
 
 
 async def test_the_report_counts_declines_case_insensitively_and_thumbs_down_by_entry(
@@ -189,3 +189,156 @@ async def test_the_report_counts_declines_case_insensitively_and_thumbs_down_by_
         await _in(database, lambda r, a=asked: r.faq.vote(a.id, helpful=False))
     missed = await _in(database, lambda r: r.faq.most_missed())
     assert [(m.count, m.entry_id) for m in missed] == [(3, "j"), (2, None), (1, None)]
+
+
+LEASE = timedelta(minutes=2)
+
+
+async def test_the_outbox_hands_each_message_to_only_one_of_two_racing_claimers(workers) -> None:
+    for n in range(40):
+        await _in(workers[0], lambda r, n=n: r.outbox.enqueue("test", f"p{n % 4}", f"m{n}", NOW))
+
+    batches = await asyncio.gather(
+        *(
+            _in(workers[i % 2], lambda r: r.outbox.claim("test", NOW, lease=LEASE, limit=5))
+            for i in range(12)
+        )
+    )
+    leftovers = await _in(workers[0], lambda r: r.outbox.claim("test", NOW, lease=LEASE))
+
+    claimed = [message.text for batch in (*batches, leftovers) for message in batch]
+    assert sorted(claimed) == sorted(f"m{n}" for n in range(40))  # every message, once
+
+
+async def test_a_claim_hands_out_the_oldest_messages_first_up_to_its_limit(workers) -> None:
+    for n in range(5):
+        await _in(workers[0], lambda r, n=n: r.outbox.enqueue("test", "bob", f"m{n}", NOW))
+
+    first = await _in(workers[0], lambda r: r.outbox.claim("test", NOW, lease=LEASE, limit=3))
+    rest = await _in(workers[1], lambda r: r.outbox.claim("test", NOW, lease=LEASE, limit=3))
+
+    assert [m.text for m in first] == ["m0", "m1", "m2"]
+    assert [m.text for m in rest] == ["m3", "m4"]
+
+
+async def test_a_claimed_message_is_skipped_until_its_lease_runs_out(workers) -> None:
+    await _in(workers[0], lambda r: r.outbox.enqueue("test", "bob", "hello", NOW))
+    await _in(workers[0], lambda r: r.outbox.claim("test", NOW, lease=LEASE))
+
+    almost = NOW + LEASE - timedelta(seconds=1)
+    assert await _in(workers[1], lambda r: r.outbox.claim("test", almost, lease=LEASE)) == []
+
+    expired = NOW + LEASE
+    again = await _in(workers[1], lambda r: r.outbox.claim("test", expired, lease=LEASE))
+    assert [m.text for m in again] == ["hello"]
+
+
+async def test_completed_messages_leave_the_outbox_for_good(workers) -> None:
+    for text in ("a", "b", "c"):
+        await _in(workers[0], lambda r, text=text: r.outbox.enqueue("test", "bob", text, NOW))
+    claimed = await _in(workers[0], lambda r: r.outbox.claim("test", NOW, lease=LEASE))
+
+    await _in(workers[1], lambda r: r.outbox.complete([m.id for m in claimed if m.text != "b"]))
+
+    much_later = NOW + timedelta(days=1)
+    remaining = await _in(workers[0], lambda r: r.outbox.claim("test", much_later, lease=LEASE))
+    assert [m.text for m in remaining] == ["b"]
+
+
+async def _member_with_identity(database: Database, platform: str, external_id: str):
+    return await _in(
+        database,
+        lambda r: r.members.create(
+            display_name="Pat",
+            role=Role.MEMBER,
+            tags=[],
+            now=NOW,
+            identity=(platform, external_id),
+        ),
+    )
+
+
+async def _open_connections(workers, count: int) -> None:
+    """Fill both pools with open connections, with a harmless read."""
+    await asyncio.gather(*(_in(workers[i % 2], lambda r: r.members.get(0)) for i in range(count)))
+
+
+async def test_a_link_code_admits_exactly_one_of_many_racing_redeemers(workers) -> None:
+    member = await _member_with_identity(workers[0], "telegram", "42")
+    code = await _in(workers[0], lambda r: r.link_codes.create(member.id, NOW, LEASE))
+    await _open_connections(workers, 10)  # so the redeemers really race, not queue to connect
+
+    results = await asyncio.gather(
+        *(_in(workers[i % 2], lambda r: r.link_codes.redeem(code, NOW)) for i in range(10))
+    )
+
+    assert results.count(member.id) == 1
+    assert results.count(None) == 9
+
+
+async def test_a_link_code_may_be_typed_in_lower_case_with_a_dash(workers) -> None:
+    member = await _member_with_identity(workers[0], "telegram", "42")
+    code = await _in(workers[0], lambda r: r.link_codes.create(member.id, NOW, LEASE))
+    typed = f"{code[:4]}-{code[4:]}".lower()
+
+    assert await _in(workers[1], lambda r: r.link_codes.redeem(typed, NOW)) == member.id
+
+
+async def test_an_expired_link_code_redeems_to_nothing(workers) -> None:
+    member = await _member_with_identity(workers[0], "telegram", "42")
+    code = await _in(workers[0], lambda r: r.link_codes.create(member.id, NOW, LEASE))
+
+    assert await _in(workers[1], lambda r: r.link_codes.redeem(code, NOW + LEASE)) is None
+
+
+async def test_a_new_link_code_replaces_the_members_earlier_one(workers) -> None:
+    member = await _member_with_identity(workers[0], "telegram", "42")
+    first = await _in(workers[0], lambda r: r.link_codes.create(member.id, NOW, LEASE))
+    second = await _in(workers[0], lambda r: r.link_codes.create(member.id, NOW, LEASE))
+
+    assert await _in(workers[1], lambda r: r.link_codes.redeem(first, NOW)) is None
+    assert await _in(workers[1], lambda r: r.link_codes.redeem(second, NOW)) == member.id
+
+
+async def _unreachable_mark(database: Database, member_id: int):
+    member = await _in(database, lambda r: r.members.get(member_id))
+    [identity] = member.identities
+    return identity.unreachable_reason, identity.unreachable_since
+
+
+async def test_an_unreachable_mark_clears_when_the_person_is_in_contact_again(workers) -> None:
+    member = await _member_with_identity(workers[0], "slack", "U1")
+    await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "blocked", NOW))
+    assert await _unreachable_mark(workers[1], member.id) == ("blocked", NOW)
+
+    found = await _in(
+        workers[1], lambda r: r.members.find_by_identity("slack", "U1", in_contact=True)
+    )
+
+    assert found.id == member.id
+    assert await _unreachable_mark(workers[0], member.id) == (None, None)
+
+
+async def test_an_unreachable_mark_stays_when_an_account_is_only_looked_up(workers) -> None:
+    member = await _member_with_identity(workers[0], "slack", "U1")
+    await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "blocked", NOW))
+
+    found = await _in(
+        workers[1], lambda r: r.members.find_by_identity("slack", "U1", in_contact=False)
+    )
+
+    assert found.id == member.id
+    assert await _unreachable_mark(workers[0], member.id) == ("blocked", NOW)
+
+
+async def test_marking_one_account_unreachable_leaves_the_members_other_accounts_alone(
+    workers,
+) -> None:
+    member = await _member_with_identity(workers[0], "slack", "U1")
+    await _in(workers[0], lambda r: r.members.add_identity(member.id, "telegram", "42"))
+
+    await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "x" * 500, NOW))
+
+    loaded = await _in(workers[1], lambda r: r.members.get(member.id))
+    marks = {i.platform: i.unreachable_reason for i in loaded.identities}
+    assert marks == {"slack": "x" * 200, "telegram": None}  # the reason is cut to fit its column
