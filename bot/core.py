@@ -11,6 +11,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 
 from bot.context import Clock, Context, Services, utc_now
 from bot.messages import Choice, Choices, InboundEvent, Reply, Text
@@ -19,6 +20,7 @@ from bot.middleware import DEFAULT_MIDDLEWARE, Middleware, build_pipeline
 from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
 from bot.settings import Settings
+from bot.turns import Turns
 from handlers import all_routers
 from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
@@ -36,6 +38,7 @@ class Bot:
         self.services = services
         self._pipeline = build_pipeline(middleware)
         self._watcher: asyncio.Task[None] | None = None
+        self._turns = Turns()
 
     @classmethod
     async def start(
@@ -101,6 +104,12 @@ class Bot:
             options = tuple(Choice(label, payload) for label, payload in message.options)
             replies.append(Choices(message.text, options) if options else Text(message.text))
         return replies
+
+    def turn(self, event: InboundEvent) -> AbstractAsyncContextManager[None]:
+        """Wait until this person's earlier events in this conversation are done (see bot.turns);
+        adapters hold it while they handle an event and send its replies."""
+        key = (event.sender.platform, event.conversation.external_id, event.sender.external_id)
+        return self._turns.turn(key)
 
     async def handle(self, event: InboundEvent) -> list[Reply]:
         """Run one event through the middleware and its handler; never raises on input."""

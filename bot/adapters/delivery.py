@@ -49,12 +49,13 @@ class Outlet(Protocol):
 
 
 async def respond(bot: Bot, outlet: Outlet, event: InboundEvent) -> None:
-    """Run one event through the core and deliver the replies where it happened."""
-    replies = await bot.handle(event)
-    if replies:
-        await deliver(
-            bot, outlet, event.conversation.external_id, event.sender.external_id, replies
-        )
+    """Run one event through the core and deliver the replies where it happened, after the
+    replies to the same person's earlier events."""
+    async with bot.turn(event):
+        replies = await bot.handle(event)
+        if replies:
+            address, person = event.conversation.external_id, event.sender.external_id
+            await deliver(bot, outlet, address, person, replies)
 
 
 async def deliver(

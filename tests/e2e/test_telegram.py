@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH
+from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
 from bot.cli import main
-from bot.messages import Role
+from bot.messages import File, Role
+from bot.settings import Settings
 from storage.models import Identity, ProcessedEvent
 from storage.repositories import Repositories
 from tests.conftest import create_invite
@@ -318,3 +319,28 @@ async def test_set_webhook_refuses_to_register_without_a_secret(
     code = await asyncio.to_thread(main, ["telegram", "set-webhook", "--url", "https://x.test/"])
     assert code == 1
     assert platforms.calls_to("setWebhook") == []
+
+
+async def test_the_webhook_is_registered_at_start_when_its_url_is_set(
+    start_server: ServerFactory, platform_settings: Settings, platforms: LoopbackPlatforms
+) -> None:
+    url = "https://cedp.example.nhs.uk/telegram/webhook"
+    settings = platform_settings.model_copy(update={"telegram_webhook_url": url})
+    async with start_server(settings=settings):
+        [call] = platforms.calls_to("setWebhook")
+    assert call.params["url"] == url
+    assert call.params["secret_token"] == TELEGRAM_SECRET
+
+
+async def test_files_go_as_documents_with_their_caption(
+    served: Served, platforms: LoopbackPlatforms
+) -> None:
+    adapter = TelegramAdapter(served.bot)
+    invite = File("session.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar", "Add it")
+    async with adapter.application:
+        await adapter.send(str(ALICE), [invite])
+    [call] = platforms.calls_to("sendDocument")
+    assert call.params["chat_id"] == ALICE
+    assert call.params["caption"] == "Add it"
+    assert call.params["document"]["filename"] == "session.ics"
+    assert call.params["document"]["content"] == invite.content
