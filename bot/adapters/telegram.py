@@ -197,6 +197,8 @@ class TelegramAdapter:
     def mount(self, app: web.Application) -> None:
         if not self._polling:
             secret = self._settings.telegram_webhook_secret
+            if secret is None:
+                log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
             handler = webhook_handler(
                 self.application, secret.get_secret_value() if secret else None
             )
