@@ -113,11 +113,11 @@ async def load(
         deadline = time.monotonic() + 120
         first_reply: dict[int, float] = {}
         while len(first_reply) < len(texts) and time.monotonic() < deadline:
-            for call in fake.calls[before:]:
+            arrived, before = fake.calls[before:], len(fake.calls)
+            for call in arrived:
                 chat = call.params.get("chat_id")
                 if call.method == "sendMessage" and chat in posted and chat not in first_reply:
                     first_reply[chat] = call.at
-            before = len(fake.calls) if len(first_reply) == len(texts) else before
             await asyncio.sleep(0.05)
     if len(first_reply) < len(texts):
         raise RuntimeError(f"only {len(first_reply)} of {len(texts)} updates were answered")

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 
 from bot.context import Clock, Context, Services, utc_now
-from bot.messages import Choice, Choices, InboundEvent, Reply, Text
+from bot.messages import InboundEvent, Reply
 from bot.metrics import Metrics
 from bot.middleware import DEFAULT_MIDDLEWARE, Middleware, build_pipeline
+from bot.notify import outbox_reply
 from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
 from bot.settings import Settings
@@ -99,11 +100,7 @@ class Bot:
             pending = await Repositories.bound_to(session).outbox.take(
                 platform, recipient_id, self.services.clock()
             )
-        replies: list[Reply] = []
-        for message in pending:
-            options = tuple(Choice(label, payload) for label, payload in message.options)
-            replies.append(Choices(message.text, options) if options else Text(message.text))
-        return replies
+        return [outbox_reply(message) for message in pending]
 
     def turn(self, event: InboundEvent) -> AbstractAsyncContextManager[None]:
         """Wait until this person's earlier events in this conversation are done (see bot.turns);

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.messages import Choice, Role
+from bot.messages import Choice, Choices, Reply, Role, Text
+from storage.models import OutboxMessage
 from storage.repositories import Repositories
 
 
@@ -19,3 +20,9 @@ async def notify_staff(
             await repos.outbox.enqueue(identity.platform, identity.external_id, text, now, options)
             sent += 1
     return sent
+
+
+def outbox_reply(message: OutboxMessage) -> Reply:
+    """A queued message as the reply that carries it, whichever adapter hands it over."""
+    options = tuple(Choice(label, payload) for label, payload in message.options)
+    return Choices(message.text, options) if options else Text(message.text)

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from bot.core import Bot
 from bot.messages import Choice, Choices, Edit, File, InboundEvent, Reply, Text
+from bot.notify import outbox_reply
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -123,11 +124,9 @@ class OutboxPump:
             )
         done: list[int] = []
         for message in pending:
-            options = tuple(Choice(label, payload) for label, payload in message.options)
-            reply = Choices(message.text, options) if options else Text(message.text)
             try:
                 address = await self._outlet.direct_address(message.recipient_id)
-                await self._outlet.send(address, [reply])
+                await self._outlet.send(address, [outbox_reply(message)])
             except Unreachable as refusal:
                 await mark_unreachable(bot, platform, message.recipient_id, refusal.reason)
             except Exception:
