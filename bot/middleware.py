@@ -18,7 +18,6 @@ from bot.logs import correlation_id
 from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply, Text, TextMessage
 from bot.router import Access, Handler
 from storage.conversations import ConversationKey
-from storage.members import to_ref
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -100,11 +99,9 @@ async def deduplicate(event: InboundEvent, ctx: Context, call_next: Handler) -> 
 
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
     """Attach the member behind the platform account, when there is one."""
-    member = await ctx.repos.members.find_by_identity(
-        event.sender.platform, event.sender.external_id, in_contact=True
-    )
+    member = await ctx.repos.members.identify(event.sender.platform, event.sender.external_id)
     if member is not None:
-        event = dataclasses.replace(event, member=to_ref(member))
+        event = dataclasses.replace(event, member=member)
     return await call_next(event, ctx)
 
 

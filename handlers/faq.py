@@ -60,16 +60,16 @@ def _knowledge(ctx: Context) -> KnowledgeBase:
     return ctx.services.knowledge.current
 
 
-def _offer_team(text: str, asked: AskedQuestion) -> list[Reply]:
+def _offer_team(text: str, asked_id: int) -> list[Reply]:
     return [
         Choices(
             text,
-            (Choice(ASK_TEAM, f"{TEAM}:{asked.id}"), Choice("No, thanks", NO_THANKS)),
+            (Choice(ASK_TEAM, f"{TEAM}:{asked_id}"), Choice("No, thanks", NO_THANKS)),
         )
     ]
 
 
-def _answer(ctx: Context, entry: Entry, asked: AskedQuestion, tags: frozenset[str]) -> list[Reply]:
+def _answer(ctx: Context, entry: Entry, asked_id: int, tags: frozenset[str]) -> list[Reply]:
     """The answer, up to three related questions this person may see, and the vote buttons."""
     entries = _knowledge(ctx).entries
     related = [
@@ -79,8 +79,8 @@ def _answer(ctx: Context, entry: Entry, asked: AskedQuestion, tags: frozenset[st
     ][:3]
     options = tuple(Choice(item.question, f"{SHOW}:{item.id}") for item in related)
     votes = (
-        Choice(HELPFUL, f"{VOTE}:{asked.id}:up"),
-        Choice(NOT_HELPFUL, f"{VOTE}:{asked.id}:down"),
+        Choice(HELPFUL, f"{VOTE}:{asked_id}:up"),
+        Choice(NOT_HELPFUL, f"{VOTE}:{asked_id}:down"),
     )
     return [Choices(entry.answer, options + votes)]
 
@@ -95,16 +95,16 @@ async def question(event: InboundEvent, ctx: Context) -> list[Reply]:
     faq = ctx.repos.faq
     if result.answer is not None:
         entry = result.answer.entry
-        asked = await faq.record(text, Outcome.ANSWERED, entry.id, ctx.now)
-        return _answer(ctx, entry, asked, _tags(event))
+        asked_id = await faq.record(text, Outcome.ANSWERED, entry.id, ctx.now)
+        return _answer(ctx, entry, asked_id, _tags(event))
     if result.suggestions:
-        asked = await faq.record(text, Outcome.UNSURE, None, ctx.now)
+        asked_id = await faq.record(text, Outcome.UNSURE, None, ctx.now)
         options = tuple(
-            Choice(m.entry.question, f"{PICK}:{asked.id}:{m.entry.id}") for m in result.suggestions
+            Choice(m.entry.question, f"{PICK}:{asked_id}:{m.entry.id}") for m in result.suggestions
         )
-        return [Choices(UNSURE, (*options, Choice("None of these", f"{NONE}:{asked.id}")))]
-    asked = await faq.record(text, Outcome.DECLINED, None, ctx.now)
-    return _offer_team(DONT_KNOW, asked)
+        return [Choices(UNSURE, (*options, Choice("None of these", f"{NONE}:{asked_id}")))]
+    asked_id = await faq.record(text, Outcome.DECLINED, None, ctx.now)
+    return _offer_team(DONT_KNOW, asked_id)
 
 
 async def _asked(ctx: Context, argument: str) -> AskedQuestion | None:
@@ -123,8 +123,8 @@ async def related_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     entry = _visible_entry(ctx, event, event.content.argument(SHOW))
     if entry is None:
         return [Text(GONE)]
-    asked = await ctx.repos.faq.record(entry.question, Outcome.ANSWERED, entry.id, ctx.now)
-    return _answer(ctx, entry, asked, _tags(event))
+    asked_id = await ctx.repos.faq.record(entry.question, Outcome.ANSWERED, entry.id, ctx.now)
+    return _answer(ctx, entry, asked_id, _tags(event))
 
 
 @router.choice(PICK)
@@ -138,7 +138,7 @@ async def suggestion_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     if entry is None:
         return [Text(GONE)]
     await ctx.repos.faq.resolve(asked, entry.id)
-    return _answer(ctx, entry, asked, _tags(event))
+    return _answer(ctx, entry, asked.id, _tags(event))
 
 
 @router.choice(NONE)
@@ -148,7 +148,7 @@ async def none_of_these(event: InboundEvent, ctx: Context) -> list[Reply]:
     if asked is None:
         return [Text(STALE)]
     await ctx.repos.faq.decline(asked)
-    return _offer_team(NOT_FOUND, asked)
+    return _offer_team(NOT_FOUND, asked.id)
 
 
 @router.choice(VOTE)
@@ -163,7 +163,7 @@ async def vote(event: InboundEvent, ctx: Context) -> list[Reply]:
         return [Text("You've already told me about that answer, thanks.")]
     if direction == "up":
         return [Text(THANKS_UP)]
-    return _offer_team(f"{THANKS_DOWN} Would you like to ask the team directly?", asked)
+    return _offer_team(f"{THANKS_DOWN} Would you like to ask the team directly?", asked.id)
 
 
 @router.choice(TEAM)

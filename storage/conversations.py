@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
+from storage.prepared import Prepared
 from storage.upsert import insert_for
 
 
@@ -34,15 +35,33 @@ class StoredState:
     data: dict[str, Any]
 
 
+_LOAD = Prepared(
+    lambda _dialect: select(
+        ConversationState.flow,
+        ConversationState.step,
+        ConversationState.data,
+        ConversationState.expires_at,
+    ).where(
+        ConversationState.platform == bindparam("platform"),
+        ConversationState.conversation_id == bindparam("conversation_id"),
+        ConversationState.person_id == bindparam("person_id"),
+    )
+)
+
+
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def load(self, key: ConversationKey, now: datetime) -> StoredState | None:
         """The live state, or None; an expired state is deleted on sight."""
-        row = (
-            await self._session.execute(select(ConversationState).where(*key._where()))
-        ).scalar_one_or_none()
+        result = await _LOAD.execute(
+            self._session,
+            platform=key.platform,
+            conversation_id=key.conversation_id,
+            person_id=key.person_id,
+        )
+        row = result.one_or_none()
         if row is None:
             return None
         if row.expires_at <= now:

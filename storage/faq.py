@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AskedQuestion, KnowledgeAlternate
+from storage.prepared import Prepared
 from storage.upsert import insert_for
 
 
@@ -29,19 +30,32 @@ class Missed:
     entry_id: str | None  # set for answers marked not helpful
 
 
+_RECORD = Prepared(
+    lambda _dialect: (
+        insert(AskedQuestion)
+        .values(
+            question=bindparam("question"),
+            outcome=bindparam("outcome"),
+            entry_id=bindparam("entry_id"),
+            asked_at=bindparam("asked_at"),
+        )
+        .returning(AskedQuestion.id)
+    )
+)
+
+
 class FaqRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def record(
         self, question: str, outcome: Outcome, entry_id: str | None, now: datetime
-    ) -> AskedQuestion:
-        asked = AskedQuestion(
-            question=question, outcome=outcome.value, entry_id=entry_id, asked_at=now
+    ) -> int:
+        """Log a question (no link to who asked); returns its id for the follow-up buttons."""
+        result = await _RECORD.execute(
+            self._session, question=question, outcome=outcome.value, entry_id=entry_id, asked_at=now
         )
-        self._session.add(asked)
-        await self._session.flush()
-        return asked
+        return int(result.scalar_one())
 
     async def get(self, asked_id: int) -> AskedQuestion | None:
         return await self._session.get(AskedQuestion, asked_id)

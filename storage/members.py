@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.messages import MemberRef, Role
 from storage.models import Identity, Member, MemberTag
+from storage.prepared import Prepared
 
 
 def to_ref(member: Member) -> MemberRef:
@@ -21,6 +22,21 @@ def to_ref(member: Member) -> MemberRef:
         role=Role(member.role),
         tags=frozenset(tag.tag for tag in member.tags),
     )
+
+
+_IDENTIFY = Prepared(
+    lambda _dialect: (
+        select(Member.id, Member.display_name, Member.role, Identity.unreachable_since)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(
+            Identity.platform == bindparam("platform"),
+            Identity.external_id == bindparam("external_id"),
+        )
+    )
+)
+_TAGS = Prepared(
+    lambda _dialect: select(MemberTag.tag).where(MemberTag.member_id == bindparam("member_id"))
+)
 
 
 class MemberRepository:
@@ -38,27 +54,32 @@ class MemberRepository:
         result = await self._session.execute(self._query().where(Member.id == member_id))
         return result.scalar_one_or_none()
 
-    async def find_by_identity(
-        self, platform: str, external_id: str, *, in_contact: bool = False
-    ) -> Member | None:
-        """The member behind a platform account, with tags (runs on every event: no identities).
-
-        `in_contact` says the person just wrote to us: that proves the account reachable again,
-        so an earlier "unreachable" mark is cleared (one extra statement, only when marked).
-        """
+    async def find_by_identity(self, platform: str, external_id: str) -> Member | None:
+        """The member behind a platform account, with tags and identities."""
         query = (
-            self._query(with_identities=False)
-            .add_columns(Identity.unreachable_since)
+            self._query()
             .join(Member.identities)
             .where(Identity.platform == platform, Identity.external_id == external_id)
         )
-        row = (await self._session.execute(query)).one_or_none()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def identify(self, platform: str, external_id: str) -> MemberRef | None:
+        """The member who just wrote from this account (runs on every event, so kept lean).
+
+        Writing to us proves the account reachable again, so an earlier "unreachable" mark is
+        cleared (one extra statement, only when marked).
+        """
+        row = (
+            await _IDENTIFY.execute(self._session, platform=platform, external_id=external_id)
+        ).one_or_none()
         if row is None:
             return None
-        member, unreachable_since = row
-        if in_contact and unreachable_since is not None:
+        if row.unreachable_since is not None:
             await self._set_unreachable(platform, external_id, None, None)
-        return member
+        tags = (await _TAGS.execute(self._session, member_id=row.id)).scalars()
+        return MemberRef(
+            id=row.id, display_name=row.display_name, role=Role(row.role), tags=frozenset(tags)
+        )
 
     async def add_identity(self, member_id: int, platform: str, external_id: str) -> None:
         """Attach another platform account; the unique constraint refuses one already taken."""

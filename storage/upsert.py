@@ -8,8 +8,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
-    """An INSERT for `table` that supports `on_conflict_do_update` / `on_conflict_do_nothing`."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """An INSERT for `table` in `dialect` that supports `on_conflict_do_update` / `_do_nothing`."""
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """`dialect_insert` for the database `session` is bound to."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return dialect_insert(dialect, table)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.messages import Role
+from bot.messages import MemberRef, Role
 from storage.conversations import ConversationKey, StoredState
 from storage.database import Database
 from storage.faq import Outcome
@@ -159,9 +159,9 @@ async def test_a_team_question_is_answered_once_however_many_staff_race(workers)
 
 
 async def test_a_vote_counts_once_across_workers(workers) -> None:
-    asked = await _in(workers[0], lambda r: r.faq.record("q", Outcome.ANSWERED, "e", NOW))
+    asked_id = await _in(workers[0], lambda r: r.faq.record("q", Outcome.ANSWERED, "e", NOW))
     results = await asyncio.gather(
-        *(_in(workers[i % 2], lambda r: r.faq.vote(asked.id, helpful=False)) for i in range(6))
+        *(_in(workers[i % 2], lambda r: r.faq.vote(asked_id, helpful=False)) for i in range(6))
     )
     assert results.count(True) == 1
 
@@ -185,8 +185,8 @@ async def test_the_report_counts_declines_case_insensitively_and_thumbs_down_by_
     for question in ("Parking?", "parking? ", "Wifi"):
         await _in(database, lambda r, q=question: r.faq.record(q, Outcome.DECLINED, None, NOW))
     for _ in range(3):
-        asked = await _in(database, lambda r: r.faq.record("join?", Outcome.ANSWERED, "j", NOW))
-        await _in(database, lambda r, a=asked: r.faq.vote(a.id, helpful=False))
+        asked_id = await _in(database, lambda r: r.faq.record("join?", Outcome.ANSWERED, "j", NOW))
+        await _in(database, lambda r, a=asked_id: r.faq.vote(a, helpful=False))
     missed = await _in(database, lambda r: r.faq.most_missed())
     assert [(m.count, m.entry_id) for m in missed] == [(3, "j"), (2, None), (1, None)]
 
@@ -306,14 +306,33 @@ async def _unreachable_mark(database: Database, member_id: int):
     return identity.unreachable_reason, identity.unreachable_since
 
 
+async def test_identify_gives_the_member_behind_an_account_with_role_and_tags(workers) -> None:
+    member = await _in(
+        workers[0],
+        lambda r: r.members.create(
+            display_name="Sam",
+            role=Role.COACH,
+            tags=["north-west", "new-ceo"],
+            now=NOW,
+            identity=("slack", "U7"),
+        ),
+    )
+
+    found = await _in(workers[1], lambda r: r.members.identify("slack", "U7"))
+
+    assert found == MemberRef(
+        id=member.id, display_name="Sam", role=Role.COACH, tags=frozenset({"north-west", "new-ceo"})
+    )
+    assert await _in(workers[1], lambda r: r.members.identify("slack", "U8")) is None
+    assert await _in(workers[1], lambda r: r.members.identify("telegram", "U7")) is None
+
+
 async def test_an_unreachable_mark_clears_when_the_person_is_in_contact_again(workers) -> None:
     member = await _member_with_identity(workers[0], "slack", "U1")
     await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "blocked", NOW))
     assert await _unreachable_mark(workers[1], member.id) == ("blocked", NOW)
 
-    found = await _in(
-        workers[1], lambda r: r.members.find_by_identity("slack", "U1", in_contact=True)
-    )
+    found = await _in(workers[1], lambda r: r.members.identify("slack", "U1"))
 
     assert found.id == member.id
     assert await _unreachable_mark(workers[0], member.id) == (None, None)
@@ -323,9 +342,7 @@ async def test_an_unreachable_mark_stays_when_an_account_is_only_looked_up(worke
     member = await _member_with_identity(workers[0], "slack", "U1")
     await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "blocked", NOW))
 
-    found = await _in(
-        workers[1], lambda r: r.members.find_by_identity("slack", "U1", in_contact=False)
-    )
+    found = await _in(workers[1], lambda r: r.members.find_by_identity("slack", "U1"))
 
     assert found.id == member.id
     assert await _unreachable_mark(workers[0], member.id) == ("blocked", NOW)

@@ -1,0 +1,32 @@
+"""Statements on the path every inbound event takes, built once and run on the session's connection.
+
+Building a SQLAlchemy statement and running it through the ORM session costs about 0.17 ms of CPU;
+the same statement built once and run on the session's connection costs about 0.08 ms. Every
+event runs five such statements (de-duplicate, identify, rate-limit, load the conversation, log
+the question), so they are worth building once. They run in the session's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+
+class Prepared:
+    """A statement built on first use for each SQL dialect, then only given parameters."""
+
+    def __init__(self, build: Callable[[str], Executable]) -> None:
+        self._build = functools.cache(build)
+
+    async def execute(self, session: AsyncSession, **params: Any) -> CursorResult[Any]:
+        # The connection bypasses the session's autoflush, so keep its promise here: a statement
+        # sees every change made earlier in the transaction.
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        connection = await session.connection()
+        return await connection.execute(self._build(connection.dialect.name), params)
