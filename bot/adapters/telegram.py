@@ -3,8 +3,8 @@
 Only translation lives here. A PTB `Application` receives updates on its update queue (from the
 shared aiohttp server's webhook, or from its own long polling), and one `TypeHandler` turns each
 into an `InboundEvent` for the core; replies come back as messages, inline keyboards, edits and
-documents. Sends go through `PacedRateLimiter`, PTB's pluggable rate limiter, so every Bot API
-call keeps to Telegram's limits and waits out a `RetryAfter`.
+documents, over aiohttp (`telegram_http`). Sends go through `PacedRateLimiter`, PTB's pluggable
+rate limiter, so every Bot API call keeps to Telegram's limits and waits out a `RetryAfter`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
 from bot.adapters.pacing import Pacer, with_retries
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.text import split_text
 from bot.core import Bot
 from bot.messages import (
@@ -63,9 +64,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER]
 PER_CHAT_PER_SECOND = 1.0  # Telegram: "avoid more than one message per second in a chat"
 PER_CHAT_BURST = 3  # short bursts are tolerated: an answer and its buttons go out at once
-# Updates processed at once. More is slower, not faster: httpx's connection pool degrades with
-# many concurrent requests (benchmarks/webhook.py: an echo bot manages 630 updates/s at 8 and
-# 350/s at 32), and SQLite takes one writer at a time anyway.
+# Updates processed at once. More is slower, not faster, for PTB's default httpx transport, whose
+# connection pool degrades with many concurrent requests (benchmarks/webhook.py: an echo bot
+# manages 630 updates/s at 8 and 350/s at 32), and SQLite takes one writer at a time anyway.
 CONCURRENT_UPDATES = 8
 _PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "sendDocument"})
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
@@ -124,6 +125,8 @@ def build_application(
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .rate_limiter(PacedRateLimiter(settings.telegram_messages_per_second))
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)
@@ -368,7 +371,9 @@ async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     api = TelegramBot(
-        settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        request=AiohttpRequest(connections=1),
     )
     async with api:
         yield api
