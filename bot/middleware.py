@@ -18,6 +18,7 @@ from bot.logs import correlation_id
 from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply, Text, TextMessage
 from bot.router import Access, Handler
 from storage.conversations import ConversationKey
+from storage.database import connection_was_lost
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,22 @@ async def errors_to_reply(event: InboundEvent, ctx: Context, call_next: Handler)
 
 
 async def unit_of_work(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """One transaction per event: everything the handler did is kept, or nothing is."""
+    """One transaction per event: everything the handler did is kept, or nothing is.
+
+    When the database had dropped the connection (a restart), the event runs once more on a
+    fresh one: nothing was committed, and de-duplication stops a second answer if the commit
+    itself got through before the connection died.
+    """
+    try:
+        return await _in_transaction(event, ctx, call_next)
+    except Exception as error:
+        if not connection_was_lost(error):
+            raise
+        log.warning("the database connection was lost; running the event again")
+        return await _in_transaction(event, ctx, call_next)
+
+
+async def _in_transaction(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
     async with ctx.services.database.transaction() as session:
         ctx.repos = Repositories.bound_to(session)
         return await call_next(event, ctx)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from bot.adapters.testing import TestChat
 from bot.context import Context
@@ -16,6 +17,7 @@ from bot.middleware import SLOW_DOWN, SORRY
 from bot.router import Access, Router
 from bot.settings import Settings
 from handlers import all_routers
+from storage.database import Database, is_sqlite
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
@@ -109,6 +111,29 @@ async def test_a_redelivery_to_another_worker_is_not_answered_again(
         assert await TestChat(other_worker).send("/help", event_id="u-9") == []
     finally:
         await other_worker.close()
+
+
+async def test_an_event_is_answered_after_the_database_dropped_every_connection(
+    probe_bot: Bot, settings: Settings
+) -> None:
+    if is_sqlite(settings.database_url):
+        pytest.skip("SQLite has no server to drop connections")
+    chat = TestChat(probe_bot)
+    assert await chat.send("/echo") == [Text("echo guest")]  # the pool now holds a connection
+    admin = Database(settings.database_url)  # as a database restart would, from outside
+    try:
+        async with admin.engine.connect() as connection:
+            killed = await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert any(killed.scalars())
+    finally:
+        await admin.dispose()
+
+    assert await chat.send("/echo") == [Text("echo guest")]
 
 
 async def test_rate_limit_warns_once_then_stays_quiet_until_the_minute_is_over(
