@@ -8,6 +8,7 @@ resolve the route (with the stored conversation), check access, then the handler
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -201,15 +202,9 @@ async def _call_route(event: InboundEvent, ctx: Context) -> list[Reply]:
 
 
 def build_pipeline(middleware: Sequence[Middleware]) -> Handler:
-    """Wrap the route call in the middleware, outermost first."""
+    """Wrap the route call in the middleware, outermost first. Each layer gets the next as a
+    bound argument, so an event passes through one coroutine per layer, not two."""
     handler: Handler = _call_route
     for layer in reversed(middleware):
-        handler = _wrap(layer, handler)
+        handler = functools.partial(layer, call_next=handler)
     return handler
-
-
-def _wrap(layer: Middleware, inner: Handler) -> Handler:
-    async def wrapped(event: InboundEvent, ctx: Context) -> list[Reply]:
-        return await layer(event, ctx, inner)
-
-    return wrapped

@@ -124,6 +124,17 @@ class _Document:
     intents: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """What the rerank needs of a question, worked out once per question, not per candidate."""
+
+    analysis: Analysis
+    terms: Counter[str]
+    term_set: frozenset[str]
+    weight: float  # summed IDF of the terms: the whole the coverage is a share of
+    unknown_share: float
+
+
 class FaqEngine:
     def __init__(
         self,
@@ -167,6 +178,10 @@ class FaqEngine:
             for word in normal_words(raw):
                 vocabulary[word] += times
         self._build_index(phrase_tf, answer_tf)
+        self._phrasing_weights = [
+            tuple(self._idf_sum(phrasing) for phrasing in document.phrasing_terms)
+            for document in self._documents
+        ]
         vocabulary.update(self._analyzer.concept_words() - vocabulary.keys())
         self._spelling = SpellingCorrector(vocabulary)
 
@@ -196,6 +211,9 @@ class FaqEngine:
         for index, phrases in enumerate(phrase_tf):
             for term in phrases:
                 self._postings.setdefault(term, []).append((index, self._weight(index, term)))
+
+    def _idf_sum(self, terms: Iterable[str]) -> float:
+        return sum(self._idf.get(term, 0.0) for term in terms)
 
     def _weight(self, index: int, term: str) -> float:
         """BM25F weight of `term` in entry `index`: phrasings, and answer text weighted lower."""
@@ -246,10 +264,11 @@ class FaqEngine:
             nearest = (int(index) for index in similarity.argsort()[::-1])
             shortlist = list(dict.fromkeys(shortlist + self._first_allowed(nearest, allowed)))
 
+        term_set = frozenset(terms)
+        query = _Query(analysis, terms, term_set, self._idf_sum(term_set), unknown_share)
+
         def score(index: int) -> float:
-            lexical = self._rerank(
-                index, scores.get(index, 0.0), best_possible, analysis, terms, unknown_share
-            )
+            lexical = self._rerank(index, scores.get(index, 0.0), best_possible, query)
             if similarity is None:
                 return lexical
             return lexical + tuning.weight_semantic * max(0.0, float(similarity[index]))
@@ -301,38 +320,31 @@ class FaqEngine:
             for index in shortlisted
         }
 
-    def _best_overlap(self, document: _Document, query: set[str]) -> float:
+    def _best_overlap(self, index: int, query: _Query) -> float:
         """IDF-weighted Dice overlap with the closest single phrasing: rewards a phrasing whose
         own words are all in the question, so "cancel coaching" loses to "book coaching" when
         the question is about booking."""
-        query_weight = sum(self._idf.get(t, 0.0) for t in query)
         best = 0.0
-        for phrasing in document.phrasing_terms:
-            shared = sum(self._idf.get(t, 0.0) for t in query & phrasing)
-            total = query_weight + sum(self._idf.get(t, 0.0) for t in phrasing)
+        for phrasing, weight in zip(
+            self._documents[index].phrasing_terms, self._phrasing_weights[index], strict=True
+        ):
+            shared = self._idf_sum(query.term_set & phrasing)
+            total = query.weight + weight
             if total:
                 best = max(best, 2 * shared / total)
         return best
 
-    def _rerank(
-        self,
-        index: int,
-        score: float,
-        best_possible: float,
-        analysis: Analysis,
-        terms: Counter[str],
-        unknown_share: float,
-    ) -> float:
+    def _rerank(self, index: int, score: float, best_possible: float, query: _Query) -> float:
         tuning = self.tuning
         document = self._documents[index]
-        weight_total = sum(self._idf.get(t, 0.0) for t in terms) or 1.0
-        covered = sum(self._idf.get(t, 0.0) for t in terms if t in document.all_terms)
-        query_intents = {c for c in analysis.concepts if c in INTENTS}
+        weight_total = query.weight or 1.0
+        covered = self._idf_sum(t for t in query.terms if t in document.all_terms)
+        query_intents = {c for c in query.analysis.concepts if c in INTENTS}
         combined = (
             tuning.weight_retrieval * min(1.0, score / best_possible if best_possible else 0.0)
             + tuning.weight_coverage * covered / weight_total
-            + tuning.weight_overlap * self._best_overlap(document, set(terms))
+            + tuning.weight_overlap * self._best_overlap(index, query)
         )
         if query_intents & document.intents:
             combined += tuning.intent_bonus
-        return max(0.0, combined - tuning.unknown_penalty * unknown_share)
+        return max(0.0, combined - tuning.unknown_penalty * query.unknown_share)

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
+
+_CONNECTION = "cedp.prepared.connection"
 
 
 class Prepared:
@@ -28,5 +30,17 @@ class Prepared:
         # sees every change made earlier in the transaction.
         if session.new or session.dirty or session.deleted:
             await session.flush()
-        connection = await session.connection()
+        connection = await _connection_of(session)
         return await connection.execute(self._build(connection.dialect.name), params)
+
+
+async def _connection_of(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's current transaction, asked of the session only once per
+    transaction (each asking is a trip through SQLAlchemy's greenlet bridge)."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]
+    connection = await session.connection()
+    session.info[_CONNECTION] = (session.sync_session.get_transaction(), connection)
+    return connection
