@@ -1,8 +1,8 @@
 """The onion around every handler. Each middleware does one job and calls the next layer.
 
 Order (outermost first) is `DEFAULT_MIDDLEWARE`: measure and log, turn errors into a polite reply,
-open the unit of work, drop redeliveries, identify the person, rate-limit, guard the input,
-resolve the route (with the stored conversation), check access, then the handler.
+open the unit of work, drop redeliveries, identify the person (and load their conversation),
+rate-limit, guard the input, resolve the route, check access, then the handler.
 """
 
 from __future__ import annotations
@@ -115,10 +115,20 @@ async def deduplicate(event: InboundEvent, ctx: Context, call_next: Handler) -> 
 
 
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """Attach the member behind the platform account, when there is one."""
-    member = await ctx.repos.members.identify(event.sender.platform, event.sender.external_id)
-    if member is not None:
-        event = dataclasses.replace(event, member=member)
+    """Attach the member behind the platform account, when there is one, and load where the
+    person is in a conversation (one query for both)."""
+    key = ConversationKey(
+        event.sender.platform, event.conversation.external_id, event.sender.external_id
+    )
+    arrival = await ctx.repos.arrivals.look_up(key, ctx.now)
+    if arrival.member is not None:
+        event = dataclasses.replace(event, member=arrival.member)
+    ctx.conversation = ConversationHandle(
+        ctx.repos.conversations,
+        key,
+        arrival.state,
+        ConversationHandle.expiry(ctx.now, ctx.services.settings.conversation_ttl_minutes),
+    )
     return await call_next(event, ctx)
 
 
@@ -145,19 +155,9 @@ async def guard_input(event: InboundEvent, ctx: Context, call_next: Handler) -> 
 
 
 async def resolve_route(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """Load the conversation and pick the handler; unknown commands and stale buttons stop here."""
-    settings = ctx.services.settings
-    key = ConversationKey(
-        event.sender.platform, event.conversation.external_id, event.sender.external_id
-    )
-    state = await ctx.repos.conversations.load(key, ctx.now)
-    ctx.conversation = ConversationHandle(
-        ctx.repos.conversations,
-        key,
-        state,
-        ConversationHandle.expiry(ctx.now, settings.conversation_ttl_minutes),
-    )
-    route = ctx.services.routes.resolve(event, state)
+    """Pick the handler for the event in its conversation; unknown commands and stale buttons
+    stop here."""
+    route = ctx.services.routes.resolve(event, ctx.conversation.state)
     if route is None:
         if isinstance(event.content, CommandMessage):
             return [Text(UNKNOWN_COMMAND.format(name=event.content.name))]

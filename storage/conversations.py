@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
-from storage.prepared import Prepared
 from storage.upsert import insert_for
 
 
@@ -35,17 +34,12 @@ class StoredState:
     data: dict[str, Any]
 
 
-_LOAD = Prepared(
-    lambda _dialect: select(
-        ConversationState.flow,
-        ConversationState.step,
-        ConversationState.data,
-        ConversationState.expires_at,
-    ).where(
-        ConversationState.platform == bindparam("platform"),
-        ConversationState.conversation_id == bindparam("conversation_id"),
-        ConversationState.person_id == bindparam("person_id"),
-    )
+# What `live` needs of a stored state (see storage.arrivals).
+STATE_COLUMNS = (
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.expires_at,
 )
 
 
@@ -53,21 +47,17 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def load(self, key: ConversationKey, now: datetime) -> StoredState | None:
-        """The live state, or None; an expired state is deleted on sight."""
-        result = await _LOAD.execute(
-            self._session,
-            platform=key.platform,
-            conversation_id=key.conversation_id,
-            person_id=key.person_id,
-        )
-        row = result.one_or_none()
-        if row is None:
+    async def live(
+        self, key: ConversationKey, stored: Row[Any], now: datetime
+    ) -> StoredState | None:
+        """The state in `stored` (its `STATE_COLUMNS`, all None when there is none), unless it
+        has expired: an expired state is deleted on sight."""
+        if stored.flow is None:
             return None
-        if row.expires_at <= now:
+        if stored.expires_at <= now:
             await self.clear(key)
             return None
-        return StoredState(row.flow, row.step, dict(row.data))
+        return StoredState(stored.flow, stored.step, dict(stored.data))
 
     async def save(self, key: ConversationKey, state: StoredState, expires_at: datetime) -> None:
         values = {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Row, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -24,15 +25,12 @@ def to_ref(member: Member) -> MemberRef:
     )
 
 
-_IDENTIFY = Prepared(
-    lambda _dialect: (
-        select(Member.id, Member.display_name, Member.role, Identity.unreachable_since)
-        .join(Identity, Identity.member_id == Member.id)
-        .where(
-            Identity.platform == bindparam("platform"),
-            Identity.external_id == bindparam("external_id"),
-        )
-    )
+# What `reached` needs to know of the member behind an account (see storage.arrivals).
+ACCOUNT_COLUMNS = (
+    Member.id.label("member_id"),
+    Member.display_name,
+    Member.role,
+    Identity.unreachable_since,
 )
 _TAGS = Prepared(
     lambda _dialect: select(MemberTag.tag).where(MemberTag.member_id == bindparam("member_id"))
@@ -63,22 +61,20 @@ class MemberRepository:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def identify(self, platform: str, external_id: str) -> MemberRef | None:
-        """The member who just wrote from this account (runs on every event, so kept lean).
+    async def reached(self, platform: str, external_id: str, account: Row[Any]) -> MemberRef:
+        """The member who just wrote from this account, from its `ACCOUNT_COLUMNS`.
 
         Writing to us proves the account reachable again, so an earlier "unreachable" mark is
         cleared (one extra statement, only when marked).
         """
-        row = (
-            await _IDENTIFY.execute(self._session, platform=platform, external_id=external_id)
-        ).one_or_none()
-        if row is None:
-            return None
-        if row.unreachable_since is not None:
+        if account.unreachable_since is not None:
             await self._set_unreachable(platform, external_id, None, None)
-        tags = (await _TAGS.execute(self._session, member_id=row.id)).scalars()
+        tags = (await _TAGS.execute(self._session, member_id=account.member_id)).scalars()
         return MemberRef(
-            id=row.id, display_name=row.display_name, role=Role(row.role), tags=frozenset(tags)
+            id=account.member_id,
+            display_name=account.display_name,
+            role=Role(account.role),
+            tags=frozenset(tags),
         )
 
     async def add_identity(self, member_id: int, platform: str, external_id: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.arrivals import ArrivalRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.invites import InviteRepository
@@ -25,16 +26,19 @@ class Repositories:
     faq: FaqRepository
     team_questions: TeamQuestionRepository
     outbox: OutboxRepository
+    arrivals: ArrivalRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
+        members, conversations = MemberRepository(session), ConversationRepository(session)
         return cls(
-            members=MemberRepository(session),
+            members=members,
             invites=InviteRepository(session),
             link_codes=LinkCodeRepository(session),
-            conversations=ConversationRepository(session),
+            conversations=conversations,
             throttle=ThrottleRepository(session),
             faq=FaqRepository(session),
             team_questions=TeamQuestionRepository(session),
             outbox=OutboxRepository(session),
+            arrivals=ArrivalRepository(session, members, conversations),
         )

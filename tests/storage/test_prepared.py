@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from storage.conversations import ConversationKey
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.models import Identity, Member
@@ -29,7 +30,8 @@ async def test_a_prepared_read_sees_orm_changes_not_yet_flushed(database: Databa
         member.identities.append(Identity(platform="slack", external_id="U1"))
         session.add(member)  # pending, not flushed
 
-        found = await Repositories.bound_to(session).members.identify("slack", "U1")
+        key = ConversationKey("slack", "U1", "U1")
+        found = (await Repositories.bound_to(session).arrivals.look_up(key, NOW)).member
 
         assert found is not None and found.display_name == "Pat"
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.messages import MemberRef, Role
+from storage.arrivals import Arrival
 from storage.conversations import ConversationKey, StoredState
 from storage.database import Database
 from storage.faq import Outcome
@@ -83,10 +84,10 @@ async def test_conversation_state_round_trips_and_expires(workers) -> None:
     key = ConversationKey("test", "chat", "alice")
     state = StoredState("join", "code", {"attempts": 2, "note": "ünïcode"})
     await _in(database, lambda r: r.conversations.save(key, state, NOW + timedelta(minutes=5)))
-    assert await _in(workers[1], lambda r: r.conversations.load(key, NOW)) == state
+    assert (await _in(workers[1], lambda r: r.arrivals.look_up(key, NOW))).state == state
     expired = NOW + timedelta(minutes=5)
-    assert await _in(database, lambda r: r.conversations.load(key, expired)) is None
-    assert await _in(database, lambda r: r.conversations.load(key, NOW)) is None  # deleted
+    assert (await _in(database, lambda r: r.arrivals.look_up(key, expired))).state is None
+    assert (await _in(database, lambda r: r.arrivals.look_up(key, NOW))).state is None  # deleted
 
 
 async def test_removing_a_member_removes_their_identities_and_tags(workers) -> None:
@@ -300,6 +301,11 @@ async def test_a_new_link_code_replaces_the_members_earlier_one(workers) -> None
     assert await _in(workers[1], lambda r: r.link_codes.redeem(second, NOW)) == member.id
 
 
+def _chat(platform: str, person: str) -> ConversationKey:
+    """The key of a person's private chat with the bot."""
+    return ConversationKey(platform, person, person)
+
+
 async def _unreachable_mark(database: Database, member_id: int):
     member = await _in(database, lambda r: r.members.get(member_id))
     [identity] = member.identities
@@ -318,13 +324,41 @@ async def test_identify_gives_the_member_behind_an_account_with_role_and_tags(wo
         ),
     )
 
-    found = await _in(workers[1], lambda r: r.members.identify("slack", "U7"))
+    found = await _in(workers[1], lambda r: r.arrivals.look_up(_chat("slack", "U7"), NOW))
 
-    assert found == MemberRef(
-        id=member.id, display_name="Sam", role=Role.COACH, tags=frozenset({"north-west", "new-ceo"})
+    assert found == Arrival(
+        MemberRef(
+            id=member.id,
+            display_name="Sam",
+            role=Role.COACH,
+            tags=frozenset({"north-west", "new-ceo"}),
+        ),
+        state=None,
     )
-    assert await _in(workers[1], lambda r: r.members.identify("slack", "U8")) is None
-    assert await _in(workers[1], lambda r: r.members.identify("telegram", "U7")) is None
+    for other in (_chat("slack", "U8"), _chat("telegram", "U7")):
+        assert await _in(workers[1], lambda r, key=other: r.arrivals.look_up(key, NOW)) == Arrival(
+            None, None
+        )
+
+
+async def test_arriving_gives_member_and_conversation_state_together(workers) -> None:
+    await _member_with_identity(workers[0], "slack", "U1")
+    key = _chat("slack", "U1")
+    state = StoredState("book", "slot", {"coach": 3})
+    await _in(workers[0], lambda r: r.conversations.save(key, state, NOW + timedelta(minutes=5)))
+    await _in(
+        workers[0],
+        lambda r: r.conversations.save(_chat("slack", "U2"), state, NOW + timedelta(minutes=5)),
+    )
+
+    arrival = await _in(workers[1], lambda r: r.arrivals.look_up(key, NOW))
+    elsewhere = await _in(
+        workers[1], lambda r: r.arrivals.look_up(ConversationKey("slack", "C-team", "U1"), NOW)
+    )
+
+    assert arrival.member is not None and arrival.member.display_name == "Pat"
+    assert arrival.state == state
+    assert elsewhere.member == arrival.member and elsewhere.state is None
 
 
 async def test_an_unreachable_mark_clears_when_the_person_is_in_contact_again(workers) -> None:
@@ -332,7 +366,7 @@ async def test_an_unreachable_mark_clears_when_the_person_is_in_contact_again(wo
     await _in(workers[0], lambda r: r.members.mark_unreachable("slack", "U1", "blocked", NOW))
     assert await _unreachable_mark(workers[1], member.id) == ("blocked", NOW)
 
-    found = await _in(workers[1], lambda r: r.members.identify("slack", "U1"))
+    found = (await _in(workers[1], lambda r: r.arrivals.look_up(_chat("slack", "U1"), NOW))).member
 
     assert found.id == member.id
     assert await _unreachable_mark(workers[0], member.id) == (None, None)
