@@ -1,8 +1,8 @@
 """The onion around every handler. Each middleware does one job and calls the next layer.
 
 Order (outermost first) is `DEFAULT_MIDDLEWARE`: measure and log, turn errors into a polite reply,
-open the unit of work, drop redeliveries, identify the person (and load their conversation),
-rate-limit, guard the input, resolve the route, check access, then the handler.
+open the unit of work, drop redeliveries and rate-limit, identify the person (and load their
+conversation), guard the input, resolve the route, check access, then the handler.
 """
 
 from __future__ import annotations
@@ -104,14 +104,23 @@ async def _in_transaction(event: InboundEvent, ctx: Context, call_next: Handler)
         return await call_next(event, ctx)
 
 
-async def deduplicate(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """A platform redelivering an event it already sent gets no second answer."""
-    if event.event_id is not None and not await ctx.repos.throttle.first_delivery(
-        event.sender.platform, event.event_id, ctx.now
-    ):
+async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """A platform redelivering an event it already sent gets no second answer; a person gets a
+    per-minute limit shared by all workers: one warning, then silence for the window."""
+    limit = ctx.services.settings.rate_limit_per_minute
+    admission = await ctx.repos.throttle.admit(
+        event.sender.platform,
+        event.event_id,
+        f"{event.sender.platform}:{event.sender.external_id}",
+        ctx.now,
+        timedelta(minutes=1),
+    )
+    if not admission.first_delivery:
         log.info("dropped redelivery of %s", event.event_id)
         return []
-    return await call_next(event, ctx)
+    if admission.count <= limit:
+        return await call_next(event, ctx)
+    return [Text(SLOW_DOWN)] if admission.count == limit + 1 else []
 
 
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
@@ -130,16 +139,6 @@ async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> lis
         ConversationHandle.expiry(ctx.now, ctx.services.settings.conversation_ttl_minutes),
     )
     return await call_next(event, ctx)
-
-
-async def rate_limit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """Per person, per minute, across all workers; one warning, then silence for the window."""
-    limit = ctx.services.settings.rate_limit_per_minute
-    key = f"{event.sender.platform}:{event.sender.external_id}"
-    count = await ctx.repos.throttle.count_hit(key, ctx.now, timedelta(minutes=1))
-    if count <= limit:
-        return await call_next(event, ctx)
-    return [Text(SLOW_DOWN)] if count == limit + 1 else []
 
 
 async def guard_input(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
@@ -187,9 +186,8 @@ DEFAULT_MIDDLEWARE: Sequence[Middleware] = (
     measure_and_log,
     errors_to_reply,
     unit_of_work,
-    deduplicate,
+    admit,
     identify,
-    rate_limit,
     guard_input,
     resolve_route,
     authorize,

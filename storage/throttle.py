@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import Exists, bindparam, case, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -13,43 +15,77 @@ from storage.prepared import Prepared
 from storage.upsert import dialect_insert
 
 
-def _count_hit(dialect: str) -> Executable:
+@dataclass(frozen=True, slots=True)
+class Admission:
+    first_delivery: bool  # False for a platform's redelivery: it is not counted either
+    count: int  # this person's messages in the current window, this one included
+
+
+def _count_hit(dialect: str, *, only_if: Exists | None = None) -> Any:
+    """Upsert one hit into the person's window, returning the count (`only_if` it holds)."""
     table = RateLimitWindow.__table__
     now = bindparam("now", type_=table.c.window_start.type)
     stale = table.c.window_start <= bindparam("stale_before", type_=table.c.window_start.type)
-    return (
-        dialect_insert(dialect, RateLimitWindow)
-        .values(key=bindparam("key"), window_start=now, count=1)
-        .on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "window_start": case((stale, now), else_=table.c.window_start),
-                "count": case((stale, 1), else_=table.c.count + 1),
-            },
-        )
-        .returning(table.c.count)
-    )
+    insert = dialect_insert(dialect, RateLimitWindow)
+    if only_if is None:
+        insert = insert.values(key=bindparam("key"), window_start=now, count=1)
+    else:
+        row = select(bindparam("key", type_=table.c.key.type), now, literal(1)).where(only_if)
+        insert = insert.from_select(["key", "window_start", "count"], row)
+    return insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "window_start": case((stale, now), else_=table.c.window_start),
+            "count": case((stale, 1), else_=table.c.count + 1),
+        },
+    ).returning(table.c.count)
 
 
-def _record_delivery(dialect: str) -> Executable:
+def _record_delivery(dialect: str) -> Any:
     return (
         dialect_insert(dialect, ProcessedEvent)
         .values(
             platform=bindparam("platform"),
             event_id=bindparam("event_id"),
-            received_at=bindparam("received_at"),
+            received_at=bindparam("now"),
         )
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
     )
 
 
+def _admit(dialect: str) -> Executable:
+    """PostgreSQL only: record the delivery and count the hit in one statement, the hit only
+    when the delivery is new (data-modifying CTEs; SQLite runs the two statements instead)."""
+    delivered = _record_delivery(dialect).returning(ProcessedEvent.event_id).cte("delivered")
+    counted = _count_hit(dialect, only_if=exists(delivered.select())).cte("counted")
+    return select(
+        exists(delivered.select()).label("first_delivery"),
+        counted.select().scalar_subquery().label("count"),
+    )
+
+
 COUNT_HIT = Prepared(_count_hit)
 RECORD_DELIVERY = Prepared(_record_delivery)
+ADMIT = Prepared(_admit)
 
 
 class ThrottleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def admit(
+        self, platform: str, event_id: str | None, key: str, now: datetime, window: timedelta
+    ) -> Admission:
+        """Record a delivery (when it has an id) and count it against `key`'s fixed window."""
+        if event_id is None:
+            return Admission(True, await self.count_hit(key, now, window))
+        params = {"platform": platform, "event_id": event_id, "key": key, "now": now}
+        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
+            row = (await ADMIT.execute(self._session, **params, stale_before=now - window)).one()
+            return Admission(row.first_delivery, row.count or 0)
+        if not await self.first_delivery(platform, event_id, now):
+            return Admission(False, 0)
+        return Admission(True, await self.count_hit(key, now, window))
 
     async def count_hit(self, key: str, now: datetime, window: timedelta) -> int:
         """Count one message for `key` in a fixed window; returns the count including this one."""
@@ -59,6 +95,6 @@ class ThrottleRepository:
     async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
         """Record a delivery; False when it was recorded before (a platform retry)."""
         result = await RECORD_DELIVERY.execute(
-            self._session, platform=platform, event_id=event_id, received_at=now
+            self._session, platform=platform, event_id=event_id, now=now
         )
         return result.rowcount == 1

@@ -16,6 +16,7 @@ from storage.faq import Outcome
 from storage.invites import RedeemFailure
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
+from storage.throttle import Admission
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -52,6 +53,21 @@ async def test_rate_limit_window_starts_again_after_it_ends(workers) -> None:
         await _in(database, lambda r: r.throttle.count_hit("k", NOW, window))
     later = NOW + window
     assert await _in(database, lambda r: r.throttle.count_hit("k", later, window)) == 1
+
+
+async def test_admitting_counts_a_delivery_once_and_a_redelivery_not_at_all(workers) -> None:
+    window = timedelta(minutes=1)
+
+    def admit(event_id: str | None):
+        return lambda r: r.throttle.admit("slack", event_id, "slack:U1", NOW, window)
+
+    admissions = await asyncio.gather(*(_in(workers[i % 2], admit("Ev1")) for i in range(8)))
+    assert sorted(a.first_delivery for a in admissions) == [False] * 7 + [True]
+    assert [a.count for a in admissions if a.first_delivery] == [1]
+
+    assert await _in(workers[0], admit("Ev2")) == Admission(True, 2)
+    assert await _in(workers[1], admit(None)) == Admission(True, 3)  # no id: counted, not kept
+    assert await _in(workers[1], admit("Ev1")) == Admission(False, 0)
 
 
 async def test_a_delivery_is_first_only_once_across_workers(workers) -> None:
