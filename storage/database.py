@@ -5,6 +5,7 @@ starts with BEGIN IMMEDIATE: a transaction that reads and then writes would othe
 "database is locked" when another coroutine's connection wrote in between. Within one process,
 SQLite transactions also queue on an asyncio lock: SQLite lets one writer in at a time anyway, and
 waiting on the lock is fair and immediate where SQLite's busy handler polls with growing sleeps.
+SQLite's calls run on the event loop itself, not on aiosqlite's thread (storage.sqlite_inline).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.sqlite_inline import inline_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -52,6 +55,8 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for `url`, with the SQLite safety settings applied when it is SQLite."""
     if is_sqlite(url):
+        if make_url(url).get_driver_name() == "aiosqlite":
+            options = {"module": inline_dbapi(), **options}
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine, in_memory=":memory:" in url or url.endswith("://"))
         return engine

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from storage.database import Database
 from storage.migrate import database_revision, upgrade_database
@@ -102,5 +105,41 @@ async def test_ping_fails_when_the_server_is_unreachable() -> None:
         except OSError:
             return
         raise AssertionError("ping should fail against a closed port")
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_calls_run_on_the_event_loop_thread_not_a_worker(tmp_path: Path) -> None:
+    """aiosqlite's thread hop per call costs more than the call (storage.sqlite_inline)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+
+    @event.listens_for(database.engine.sync_engine, "connect")
+    def add_thread_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+    try:
+        async with database.transaction() as session:
+            ran_on = (await session.execute(text("SELECT thread_id()"))).scalar_one()
+    finally:
+        await database.dispose()
+    assert ran_on == threading.get_ident()
+
+
+async def test_a_sqlite_write_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (n INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # as a `cedp-bot` command mid-transaction would
+        threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+
+        async with database.transaction() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+
+        async with database.transaction() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+        other.close()
     finally:
         await database.dispose()
