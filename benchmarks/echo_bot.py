@@ -1,7 +1,9 @@
 """The floor for benchmarks/webhook.py: a bare python-telegram-bot echo bot behind the same
 aiohttp webhook as cedp-bot, with nothing else (no database, no core, no FAQ engine).
 
-    python -m benchmarks.echo_bot --port 8090   (reads TELEGRAM_* like `cedp-bot serve`)
+    python -m benchmarks.echo_bot --port 8090 [--aiohttp-transport]   (reads TELEGRAM_* settings)
+
+With --aiohttp-transport it sends through cedp-bot's transport instead of PTB's default httpx.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.adapters.telegram import CONCURRENT_UPDATES, WEBHOOK_PATH, webhook_handler
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.settings import Settings
 from bot.web import healthz
 
@@ -23,18 +26,20 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "")
 
 
-def build(settings: Settings) -> web.Application:
+def build(settings: Settings, *, aiohttp_transport: bool) -> web.Application:
     assert settings.telegram_bot_token is not None
     assert settings.telegram_webhook_secret is not None
-    application = (
+    builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .updater(None)
         .concurrent_updates(CONCURRENT_UPDATES)  # as cedp-bot's adapter
         .job_queue(None)
-        .build()
     )
+    if aiohttp_transport:
+        builder = builder.request(AiohttpRequest())
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     app = web.Application()
     secret = settings.telegram_webhook_secret.get_secret_value()
@@ -54,4 +59,7 @@ def build(settings: Settings) -> web.Application:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8090)
-    web.run_app(build(Settings()), host="127.0.0.1", port=parser.parse_args().port, print=None)
+    parser.add_argument("--aiohttp-transport", action="store_true")
+    args = parser.parse_args()
+    app = build(Settings(), aiohttp_transport=args.aiohttp_transport)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None)
