@@ -108,16 +108,7 @@ async def test_conversation_state_round_trips_and_expires(workers) -> None:
 
 async def test_removing_a_member_removes_their_identities_and_tags(workers) -> None:
     database = workers[0]
-    member = await _in(
-        database,
-        lambda r: r.members.create(
-            display_name="Pat",
-            role=Role.MEMBER,
-            tags=["a", "b"],
-            now=NOW,
-            identity=("telegram", "42"),
-        ),
-    )
+    member = await _member_with_identity(database, "telegram", "42", tags=("a", "b"))
     assert await _in(database, lambda r: r.members.remove(member.id))
     assert await _in(database, lambda r: r.members.find_by_identity("telegram", "42")) is None
     rejoined = await _in(
@@ -262,13 +253,21 @@ async def test_completed_messages_leave_the_outbox_for_good(workers) -> None:
     assert [m.text for m in remaining] == ["b"]
 
 
-async def _member_with_identity(database: Database, platform: str, external_id: str):
+async def _member_with_identity(
+    database: Database,
+    platform: str,
+    external_id: str,
+    *,
+    name: str = "Pat",
+    role: Role = Role.MEMBER,
+    tags: tuple[str, ...] = (),
+):
     return await _in(
         database,
         lambda r: r.members.create(
-            display_name="Pat",
-            role=Role.MEMBER,
-            tags=[],
+            display_name=name,
+            role=role,
+            tags=list(tags),
             now=NOW,
             identity=(platform, external_id),
         ),
@@ -328,16 +327,9 @@ async def _unreachable_mark(database: Database, member_id: int):
     return identity.unreachable_reason, identity.unreachable_since
 
 
-async def test_identify_gives_the_member_behind_an_account_with_role_and_tags(workers) -> None:
-    member = await _in(
-        workers[0],
-        lambda r: r.members.create(
-            display_name="Sam",
-            role=Role.COACH,
-            tags=["north-west", "new-ceo"],
-            now=NOW,
-            identity=("slack", "U7"),
-        ),
+async def test_arriving_gives_the_member_behind_an_account_with_role_and_tags(workers) -> None:
+    member = await _member_with_identity(
+        workers[0], "slack", "U7", name="Sam", role=Role.COACH, tags=("north-west", "new-ceo")
     )
 
     found = await _in(workers[1], lambda r: r.arrivals.look_up(_chat("slack", "U7"), NOW))
