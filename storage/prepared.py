@@ -2,8 +2,8 @@
 
 Building a SQLAlchemy statement and running it through the ORM session costs about 0.17 ms of CPU;
 the same statement built once and run on the session's connection costs about 0.08 ms. Every
-event runs five such statements (de-duplicate, identify, rate-limit, load the conversation, log
-the question), so they are worth building once. They run in the session's transaction.
+event runs a few (admit it past de-duplication and the rate limit, look up who and where, log the
+question), so they are worth building once. They run in the session's transaction.
 """
 
 from __future__ import annotations

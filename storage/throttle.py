@@ -12,7 +12,7 @@ from sqlalchemy.sql import Executable
 
 from storage.models import ProcessedEvent, RateLimitWindow
 from storage.prepared import Prepared
-from storage.upsert import dialect_insert
+from storage.upsert import dialect_insert, dialect_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +79,17 @@ class ThrottleRepository:
         """Record a delivery (when it has an id) and count it against `key`'s fixed window."""
         if event_id is None:
             return Admission(True, await self.count_hit(key, now, window))
-        params = {"platform": platform, "event_id": event_id, "key": key, "now": now}
-        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
-            row = (await ADMIT.execute(self._session, **params, stale_before=now - window)).one()
+        if dialect_of(self._session) == "postgresql":
+            row = (
+                await ADMIT.execute(
+                    self._session,
+                    platform=platform,
+                    event_id=event_id,
+                    key=key,
+                    now=now,
+                    stale_before=now - window,
+                )
+            ).one()
             return Admission(row.first_delivery, row.count or 0)
         if not await self.first_delivery(platform, event_id, now):
             return Admission(False, 0)

@@ -14,7 +14,11 @@ def dialect_insert(dialect: str, table: Any) -> Any:
     return module.insert(table)
 
 
+def dialect_of(session: AsyncSession) -> str:
+    """The SQL dialect of the database `session` is bound to ("postgresql" or "sqlite")."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """`dialect_insert` for the database `session` is bound to."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return dialect_insert(dialect, table)
+    return dialect_insert(dialect_of(session), table)

@@ -70,6 +70,22 @@ async def test_admitting_counts_a_delivery_once_and_a_redelivery_not_at_all(work
     assert await _in(workers[1], admit("Ev1")) == Admission(False, 0)
 
 
+async def test_admitting_distinct_deliveries_at_once_counts_each_of_them(workers) -> None:
+    admissions = await asyncio.gather(
+        *(
+            _in(
+                workers[i % 2],
+                lambda r, i=i: r.throttle.admit(
+                    "telegram", f"u{i}", "telegram:7", NOW, timedelta(minutes=1)
+                ),
+            )
+            for i in range(12)
+        )
+    )
+    assert all(a.first_delivery for a in admissions)
+    assert sorted(a.count for a in admissions) == list(range(1, 13))
+
+
 async def test_a_delivery_is_first_only_once_across_workers(workers) -> None:
     results = await asyncio.gather(
         *(
