@@ -17,7 +17,7 @@ from bot.middleware import SLOW_DOWN, SORRY
 from bot.router import Access, Router
 from bot.settings import Settings
 from handlers import all_routers
-from storage.database import Database, is_sqlite
+from storage.database import Database
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
@@ -113,11 +113,10 @@ async def test_a_redelivery_to_another_worker_is_not_answered_again(
         await other_worker.close()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server
 async def test_an_event_is_answered_after_the_database_dropped_every_connection(
     probe_bot: Bot, settings: Settings
 ) -> None:
-    if is_sqlite(settings.database_url):
-        pytest.skip("SQLite has no server to drop connections")
     chat = TestChat(probe_bot)
     assert await chat.send("/echo") == [Text("echo guest")]  # the pool now holds a connection
     admin = Database(settings.database_url)  # as a database restart would, from outside
