@@ -46,11 +46,20 @@ _TELEGRAM_CHAT_METHODS = frozenset({"sendMessage", "sendDocument", "editMessageT
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
+class SlackRefusal(Exception):
+    """A Web API method's refusal with HTTP 200 and ok false, such as message_not_found."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 @dataclass(frozen=True)
 class RecordedCall:
     """One API call as the fake received it, and how it answered.
 
-    `ok` is the answer's "ok": Slack refuses some calls with HTTP 200 and ok false.
+    `ok` is the answer's "ok": Slack refuses some calls with HTTP 200 and ok false; `answer` is
+    the whole JSON answer (a posted message's `ts`, say).
     """
 
     platform: str
@@ -59,6 +68,7 @@ class RecordedCall:
     at: float
     answered: int
     ok: bool
+    answer: Params
 
 
 def telegram_bot_user() -> dict[str, Any]:
@@ -90,6 +100,7 @@ class LoopbackPlatforms:
         self._throttled: defaultdict[str, deque[int]] = defaultdict(deque)
         self._blocked_chats: set[str] = set()
         self._disabled_slack: set[str] = set()  # user ids and their DM channels
+        self._slack_messages: set[tuple[str, str]] = set()  # (channel, ts) of posted messages
         self._updates: list[dict[str, Any]] = []
         self._update_queued = asyncio.Event()
         self._webhook_url = ""
@@ -225,7 +236,7 @@ class LoopbackPlatforms:
     def _record(
         self, platform: str, method: str, params: Params, at: float, answer: Params, status: int
     ) -> None:
-        call = RecordedCall(platform, method, params, at, status, answer["ok"])
+        call = RecordedCall(platform, method, params, at, status, answer["ok"], answer)
         bisect.insort(self.calls, call, key=lambda recorded: recorded.at)
         self._recorded.set()
 
@@ -380,6 +391,8 @@ class LoopbackPlatforms:
             return 200, {"ok": True, **handler(params)}, {}
         except KeyError:
             return 200, {"ok": False, "error": "invalid_arguments"}, {}
+        except SlackRefusal as refusal:
+            return 200, {"ok": False, "error": refusal.error}, {}
 
     def _ts(self) -> str:
         """A message timestamp: unique and increasing, as Slack's are within a channel."""
@@ -407,9 +420,12 @@ class LoopbackPlatforms:
         }
         if "blocks" in params:
             message["blocks"] = params["blocks"]
+        self._slack_messages.add((params["channel"], ts))
         return {"channel": params["channel"], "ts": ts, "message": message}
 
     def _chat_update(self, params: Params) -> Params:
+        if (params["channel"], params["ts"]) not in self._slack_messages:
+            raise SlackRefusal("message_not_found")  # deleted, or never posted by the bot
         return {"channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
 
     def _conversations_open(self, params: Params) -> Params:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+
+import pytest
 
 from bot.messages import Role
 from bot.middleware import PRIVATE_ONLY
@@ -141,12 +144,34 @@ async def test_a_pressed_choice_edits_its_message_in_place(
 
     await dm(served, user, "/invite", "Ev11")
     prompt = (await platforms.wait_for("chat.postMessage", 2))[-1]
-    await press(served, user, buttons(prompt)["Member"], channel=channel, message_ts="1700.000200")
+    prompt_ts = prompt.answer["ts"]
+    await press(served, user, buttons(prompt)["Member"], channel=channel, message_ts=prompt_ts)
 
     (edit,) = await platforms.wait_for("chat.update", 1)
-    assert (edit.params["channel"], edit.params["ts"]) == (channel, "1700.000200")
+    assert (edit.params["channel"], edit.params["ts"]) == (channel, prompt_ts)
     assert "invite" in edit.params["text"].lower()
     assert len(platforms.calls_to("chat.postMessage")) == 2  # edited, not posted again
+
+
+async def test_a_press_on_a_message_slack_no_longer_has_is_answered_with_a_new_one(
+    served: Served, platforms: LoopbackPlatforms, caplog: pytest.LogCaptureFixture
+) -> None:
+    user, channel = "U0STAFF2", slack_dm_channel("U0STAFF2")
+    code = await create_invite(served.bot, Role.STAFF)
+    await dm(served, user, f"/join {code}", "Ev12")
+    await platforms.wait_for("chat.postMessage", 1)
+    await dm(served, user, "/invite", "Ev13")
+    prompt = (await platforms.wait_for("chat.postMessage", 2))[-1]
+
+    deleted_ts = "1600000000.000100"  # the person deleted the prompt, or it was never ours
+    await press(served, user, buttons(prompt)["Member"], channel=channel, message_ts=deleted_ts)
+
+    posted = (await platforms.wait_for("chat.postMessage", 3))[-1]
+    (refused,) = platforms.calls_to("chat.update", ok_only=False)
+    assert (refused.params["ts"], refused.answer["error"]) == (deleted_ts, "message_not_found")
+    assert posted.params["channel"] == channel
+    assert posted.params["text"] == refused.params["text"]  # the same step, posted anew
+    assert not [r.message for r in caplog.records if r.levelno >= logging.ERROR]  # not a failure
 
 
 async def test_forged_unsigned_and_stale_requests_are_refused_and_change_nothing(
