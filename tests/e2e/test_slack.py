@@ -101,6 +101,17 @@ def posted_to(platforms: LoopbackPlatforms, channel: str) -> list[RecordedCall]:
     ]
 
 
+async def staff_invite_prompt(
+    served: Served, platforms: LoopbackPlatforms, user: str
+) -> RecordedCall:
+    """A staff member's DM after /invite: the message asking which role to invite."""
+    code = await create_invite(served.bot, Role.STAFF)
+    await dm(served, user, f"/join {code}", f"Ev-{user}-join")
+    await platforms.wait_for("chat.postMessage", 1)
+    await dm(served, user, "/invite", f"Ev-{user}-invite")
+    return (await platforms.wait_for("chat.postMessage", 2))[-1]
+
+
 async def test_url_verification_is_answered_with_the_challenge(served: Served) -> None:
     body = slack_url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
     status, text = await served.post(
@@ -138,12 +149,7 @@ async def test_a_pressed_choice_edits_its_message_in_place(
     served: Served, platforms: LoopbackPlatforms
 ) -> None:
     user, channel = "U0STAFF", slack_dm_channel("U0STAFF")
-    code = await create_invite(served.bot, Role.STAFF)
-    await dm(served, user, f"/join {code}", "Ev10")
-    await platforms.wait_for("chat.postMessage", 1)
-
-    await dm(served, user, "/invite", "Ev11")
-    prompt = (await platforms.wait_for("chat.postMessage", 2))[-1]
+    prompt = await staff_invite_prompt(served, platforms, user)
     prompt_ts = prompt.answer["ts"]
     await press(served, user, buttons(prompt)["Member"], channel=channel, message_ts=prompt_ts)
 
@@ -157,11 +163,7 @@ async def test_a_press_on_a_message_slack_no_longer_has_is_answered_with_a_new_o
     served: Served, platforms: LoopbackPlatforms, caplog: pytest.LogCaptureFixture
 ) -> None:
     user, channel = "U0STAFF2", slack_dm_channel("U0STAFF2")
-    code = await create_invite(served.bot, Role.STAFF)
-    await dm(served, user, f"/join {code}", "Ev12")
-    await platforms.wait_for("chat.postMessage", 1)
-    await dm(served, user, "/invite", "Ev13")
-    prompt = (await platforms.wait_for("chat.postMessage", 2))[-1]
+    prompt = await staff_invite_prompt(served, platforms, user)
 
     deleted_ts = "1600000000.000100"  # the person deleted the prompt, or it was never ours
     await press(served, user, buttons(prompt)["Member"], channel=channel, message_ts=deleted_ts)
