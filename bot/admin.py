@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from bot.messages import Role
+from domain.people import Role
 from handlers import team
 from knowledge.base import load_knowledge
 from storage.invites import format_code

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.messages import Choice, Choices, Reply, Role, Text
+from bot.messages import Choice, Choices, Reply, Text
+from domain.people import Role
 from storage.models import OutboxMessage
 from storage.repositories import Repositories
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.messages import Role
+from domain.people import Role
 
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _DURATION = re.compile(r"^(\d{1,4})([mhdw])$")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.messages import ChoicePress, CommandMessage, InboundEvent, MemberRef, Reply, Role
+from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply
+from domain.people import MemberRef, Role
 
 if TYPE_CHECKING:
     from bot.context import Context

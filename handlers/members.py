@@ -14,12 +14,12 @@ from bot.messages import (
     Edit,
     InboundEvent,
     Reply,
-    Role,
     Text,
     TextMessage,
 )
 from bot.parsing import parse_role, parse_tags
 from bot.router import Access, Router
+from domain.people import Role
 from handlers.start import main_menu
 from storage.invites import RedeemFailure, format_code, looks_like_code
 from storage.members import to_ref

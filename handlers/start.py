@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.messages import Choice, Choices, InboundEvent, MemberRef, Reply, Text
+from bot.messages import Choice, Choices, InboundEvent, Reply, Text
 from bot.router import MENU_KEY, Router
+from domain.people import MemberRef
 
 router = Router("start")
 

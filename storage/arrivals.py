@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from bot.messages import MemberRef
+from domain.people import MemberRef
 from storage.conversations import (
     STATE_COLUMNS,
     ConversationKey,

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.messages import MemberRef, Role
+from domain.people import MemberRef, Role
 from storage.models import Identity, Member, MemberTag
 from storage.prepared import Prepared
 

@@ -12,7 +12,8 @@ from storage.faq import FaqRepository
 from storage.invites import InviteRepository
 from storage.links import LinkCodeRepository
 from storage.members import MemberRepository
-from storage.team import OutboxRepository, TeamQuestionRepository
+from storage.outbox import OutboxRepository
+from storage.team import TeamQuestionRepository
 from storage.throttle import ThrottleRepository
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from bot.messages import Role
 from bot.settings import Settings
+from domain.people import Role
 from storage.invites import format_code
 from storage.repositories import Repositories
 

@@ -46,15 +46,14 @@ from bot.messages import (
     Edit,
     File,
     InboundEvent,
-    MemberRef,
     Reply,
-    Role,
     Sender,
     Text,
     TextMessage,
     parse_text,
 )
 from bot.settings import Settings
+from domain.people import MemberRef, Role
 
 log = logging.getLogger(__name__)
 

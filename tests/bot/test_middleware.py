@@ -12,10 +12,11 @@ from bot.adapters.testing import TestChat
 from bot.context import Context
 from bot.core import Bot
 from bot.logs import correlation_id
-from bot.messages import InboundEvent, Reply, Role, Text
+from bot.messages import InboundEvent, Reply, Text
 from bot.middleware import SLOW_DOWN, SORRY
 from bot.router import Access, Router
 from bot.settings import Settings
+from domain.people import Role
 from handlers import all_routers
 from storage.database import Database
 from storage.repositories import Repositories

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messages import Role
 from bot.parsing import parse_duration, parse_role, parse_tags
+from domain.people import Role
 
 
 def test_tags_are_lower_cased_and_split_on_commas() -> None:

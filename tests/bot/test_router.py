@@ -9,13 +9,12 @@ from bot.messages import (
     CommandMessage,
     Conversation,
     InboundEvent,
-    MemberRef,
     Reply,
-    Role,
     Sender,
     TextMessage,
 )
 from bot.router import Access, Router, RouteTable
+from domain.people import MemberRef, Role
 from storage.conversations import StoredState
 
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.messages import Role
 from bot.middleware import PRIVATE_ONLY
+from domain.people import Role
 from storage.repositories import Repositories
 from tests.conftest import create_invite
 from tests.e2e.conftest import SLACK_SIGNING_SECRET, Served, ServerFactory

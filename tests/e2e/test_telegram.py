@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
 from bot.cli import main
-from bot.messages import File, Role
+from bot.messages import File
 from bot.settings import Settings
+from domain.people import Role
 from storage.models import Identity, ProcessedEvent
 from storage.repositories import Repositories
 from tests.conftest import create_invite

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from bot.messages import Choices, Edit, Role, Text
+from bot.messages import Choices, Edit, Text
 from bot.middleware import PRIVATE_ONLY
+from domain.people import Role
 from handlers.members import ASK_FOR_CODE, NOT_A_CODE
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, create_invite, join_as

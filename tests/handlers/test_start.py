@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from bot.messages import Choices, Role
+from bot.messages import Choices
+from domain.people import Role
 from tests.conftest import join_as
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from bot.messages import Role
 from bot.settings import SHIPPED_KNOWLEDGE, Settings
+from domain.people import Role
 from handlers.faq import ASK_TEAM
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.messages import MemberRef, Role
+from domain.people import MemberRef, Role
 from storage.arrivals import Arrival
 from storage.conversations import ConversationKey, StoredState
 from storage.database import Database

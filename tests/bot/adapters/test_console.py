@@ -7,7 +7,8 @@ import io
 from bot.adapters.console import PROMPT, ConsoleChat, run_console
 from bot.adapters.session import ChatSession, render_plain
 from bot.core import Bot
-from bot.messages import Choice, Choices, Edit, File, Role, Text
+from bot.messages import Choice, Choices, Edit, File, Text
+from domain.people import Role
 from tests.conftest import create_invite
 
 
