@@ -11,7 +11,6 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 
 from bot.context import Clock, Context, Services, utc_now
 from bot.messages import InboundEvent, Reply
@@ -21,7 +20,6 @@ from bot.notify import outbox_reply
 from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
 from bot.settings import Settings
-from bot.turns import Turns
 from handlers import all_routers
 from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
@@ -31,6 +29,8 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
+HANDLING_SLOTS = 8
+
 
 class Bot:
     def __init__(
@@ -39,7 +39,7 @@ class Bot:
         self.services = services
         self._pipeline = build_pipeline(middleware)
         self._watcher: asyncio.Task[None] | None = None
-        self._turns = Turns()
+        self._slots = asyncio.Semaphore(HANDLING_SLOTS)
 
     @classmethod
     async def start(
@@ -49,6 +49,7 @@ class Bot:
         routers: Sequence[Router] | None = None,
         clock: Clock = utc_now,
         migrate: bool = True,
+        middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE,
     ) -> Bot:
         """Open the database, migrate it by default, and load the knowledge base."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
@@ -61,7 +62,7 @@ class Bot:
             routes=RouteTable(all_routers() if routers is None else routers),
             clock=clock,
         )
-        bot = cls(services)
+        bot = cls(services, middleware)
         try:
             if migrate:
                 await upgrade_database(database.engine)
@@ -102,18 +103,16 @@ class Bot:
             )
         return [outbox_reply(message) for message in pending]
 
-    def turn(self, event: InboundEvent) -> AbstractAsyncContextManager[None]:
-        """Wait until this person's earlier events in this conversation are done (see bot.turns);
-        adapters hold it while they handle an event and send its replies."""
-        key = (event.sender.platform, event.conversation.external_id, event.sender.external_id)
-        return self._turns.turn(key)
-
     async def handle(self, event: InboundEvent) -> list[Reply]:
-        """Run one event through the middleware and its handler; never raises on input."""
-        ctx = Context(
-            self.services, correlation_id=uuid.uuid4().hex[:12], now=self.services.clock()
-        )
-        return await self._pipeline(event, ctx)
+        """Run one event through the middleware and its handler; never raises on input.
+
+        At most `HANDLING_SLOTS` events are handled at once: each holds a database connection,
+        and SQLite takes one writer at a time anyway."""
+        async with self._slots:
+            ctx = Context(
+                self.services, correlation_id=uuid.uuid4().hex[:12], now=self.services.clock()
+            )
+            return await self._pipeline(event, ctx)
 
     async def close(self) -> None:
         if self._watcher is not None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from bot.context import Context, ConversationHandle
 from bot.logs import correlation_id
 from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply, Text, TextMessage
+from bot.reply_codec import encode_replies
 from bot.router import Access, Handler
 from storage.conversations import ConversationKey
 from storage.database import connection_was_lost
@@ -105,8 +106,10 @@ async def _in_transaction(event: InboundEvent, ctx: Context, call_next: Handler)
 
 
 async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
-    """A platform redelivering an event it already sent gets no second answer; a person gets a
-    per-minute limit shared by all workers: one warning, then silence for the window."""
+    """A delivery is handled once: a platform's redelivery, or a worker taking over after a
+    crash, gets no second answer. A person gets a per-minute limit shared by all workers: one
+    warning, then silence for the window. The replies wait in the inbox, committed with
+    everything the handler did, until the adapter has sent them."""
     limit = ctx.services.settings.rate_limit_per_minute
     admission = await ctx.repos.throttle.admit(
         event.sender.platform,
@@ -119,8 +122,18 @@ async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[R
         log.info("dropped redelivery of %s", event.event_id)
         return []
     if admission.count <= limit:
-        return await call_next(event, ctx)
-    return [Text(SLOW_DOWN)] if admission.count == limit + 1 else []
+        replies = await call_next(event, ctx)
+    else:
+        replies = [Text(SLOW_DOWN)] if admission.count == limit + 1 else []
+    if replies and event.event_id is not None:
+        await ctx.repos.inbox.hold_replies(
+            event.sender.platform,
+            event.event_id,
+            encode_replies(replies),
+            reply_to=event.conversation.external_id,
+            reply_person=event.sender.external_id,
+        )
+    return replies
 
 
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
@@ -191,6 +204,10 @@ DEFAULT_MIDDLEWARE: Sequence[Middleware] = (
     guard_input,
     resolve_route,
     authorize,
+)
+# The terminal is one local person at a keyboard: nothing is redelivered, nobody to throttle.
+TERMINAL_MIDDLEWARE: Sequence[Middleware] = tuple(
+    layer for layer in DEFAULT_MIDDLEWARE if layer is not admit
 )
 
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=2.0, gt=0, validation_alias="CEDP_OUTBOX_POLL_SECONDS"
     )
+    inbox_lease_seconds: float = Field(
+        default=30.0, ge=0.3, validation_alias="CEDP_INBOX_LEASE_SECONDS"
+    )
 
     # Telegram: on when the token is set.
     telegram_bot_token: SecretStr | None = Field(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -146,14 +147,29 @@ class RateLimitWindow(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class ProcessedEvent(Base):
-    """A delivery already handled: the primary key makes a redelivery a no-op."""
+class Delivery(Base):
+    """A platform delivery (Telegram update, Slack event), stored before the platform is told
+    it arrived: a crash after that loses nothing, and the key makes a redelivery a no-op.
 
-    __tablename__ = "processed_events"
+    Stored: `body` holds the payload, `claimed_until` the lease of the worker handling it.
+    Handled: the body is dropped in the handler's own transaction, and the replies it produced
+    wait in `replies` until sent. Done: neither; the row stays only to refuse redeliveries.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_claims", "platform", "claimed_until"),)
 
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reply_to: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    reply_person: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class AskedQuestion(Base):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.arrivals import ArrivalRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
+from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.links import LinkCodeRepository
 from storage.members import MemberRepository
@@ -27,6 +28,7 @@ class Repositories:
     faq: FaqRepository
     team_questions: TeamQuestionRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
     arrivals: ArrivalRepository
 
     @classmethod
@@ -41,5 +43,6 @@ class Repositories:
             faq=FaqRepository(session),
             team_questions=TeamQuestionRepository(session),
             outbox=OutboxRepository(session),
+            inbox=InboxRepository(session),
             arrivals=ArrivalRepository(session, members, conversations),
         )

@@ -1,4 +1,9 @@
-"""Per-person rate limiting and delivery de-duplication, both shared across workers."""
+"""Per-person rate limiting and delivery de-duplication, both shared across workers.
+
+A delivery is handled once: the handler's transaction marks it handled in the inbox
+(storage.inbox), and a second handler of the same delivery, a platform's redelivery or a worker
+taking over after a crash, finds it marked and stops.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from sqlalchemy import Exists, bindparam, case, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from storage.models import ProcessedEvent, RateLimitWindow
+from storage.models import Delivery, RateLimitWindow
 from storage.prepared import Prepared
 from storage.upsert import dialect_insert, dialect_of
 
@@ -42,21 +47,31 @@ def _count_hit(dialect: str, *, only_if: Exists | None = None) -> Any:
 
 
 def _record_delivery(dialect: str) -> Any:
+    """Mark a delivery handled, storing it when no webhook did (a test, a direct call); returns
+    a row only when it had not been handled before. Its stored body is no longer needed."""
+    now = bindparam("now", type_=Delivery.received_at.type)
     return (
-        dialect_insert(dialect, ProcessedEvent)
+        dialect_insert(dialect, Delivery)
         .values(
             platform=bindparam("platform"),
             event_id=bindparam("event_id"),
-            received_at=bindparam("now"),
+            received_at=now,
+            handled_at=now,
+            attempts=0,
         )
-        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+        .on_conflict_do_update(
+            index_elements=["platform", "event_id"],
+            set_={"handled_at": now, "body": None},
+            where=Delivery.handled_at.is_(None),
+        )
+        .returning(Delivery.event_id)
     )
 
 
 def _admit(dialect: str) -> Executable:
     """PostgreSQL only: record the delivery and count the hit in one statement, the hit only
     when the delivery is new (data-modifying CTEs; SQLite runs the two statements instead)."""
-    delivered = _record_delivery(dialect).returning(ProcessedEvent.event_id).cte("delivered")
+    delivered = _record_delivery(dialect).cte("delivered")
     counted = _count_hit(dialect, only_if=exists(delivered.select())).cte("counted")
     return select(
         exists(delivered.select()).label("first_delivery"),
@@ -101,8 +116,8 @@ class ThrottleRepository:
         return int(result.scalar_one())
 
     async def first_delivery(self, platform: str, event_id: str, now: datetime) -> bool:
-        """Record a delivery; False when it was recorded before (a platform retry)."""
+        """Mark a delivery handled; False when it was handled before (a platform retry)."""
         result = await RECORD_DELIVERY.execute(
             self._session, platform=platform, event_id=event_id, now=now
         )
-        return result.rowcount == 1
+        return result.first() is not None

@@ -1,7 +1,7 @@
 """What the pushing platforms (Telegram, Slack) share: answering an event and emptying the outbox.
 
-An adapter translates a platform payload into an `InboundEvent` and hands it to `respond`, which
-runs the core and sends the replies through the adapter's `Outlet`. Messages that cannot go now
+The inbox (bot/adapters/inbox.py) runs each delivery through the core and hands the replies to
+`deliver`, which sends them through the adapter's `Outlet`. Messages that cannot go now
 are kept, never dropped: a platform that refuses for good (the person blocked the bot, the
 account was deactivated) marks the account unreachable for staff to see; any other failure puts
 the text in the outbox, which `OutboxPump` retries. The pump also carries what the core queued
@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.core import Bot
-from bot.messages import Choice, Choices, Edit, File, InboundEvent, Reply, Text
+from bot.messages import Choice, Choices, Edit, File, Reply, Text
 from bot.notify import outbox_reply
 from storage.repositories import Repositories
 
@@ -47,16 +47,6 @@ class Outlet(Protocol):
     async def send(self, address: str, replies: Sequence[Reply]) -> None:
         """Send replies in order; raise `Unreachable`, or any error once retries are spent."""
         ...
-
-
-async def respond(bot: Bot, outlet: Outlet, event: InboundEvent) -> None:
-    """Run one event through the core and deliver the replies where it happened, after the
-    replies to the same person's earlier events."""
-    async with bot.turn(event):
-        replies = await bot.handle(event)
-        if replies:
-            address, person = event.conversation.external_id, event.sender.external_id
-            await deliver(bot, outlet, address, person, replies)
 
 
 async def deliver(

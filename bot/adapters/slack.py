@@ -1,10 +1,11 @@
 """Slack: direct messages, mentions, the /cedp slash command, buttons and the Home tab.
 
-One slack_bolt `AsyncApp` serves POST /slack/events on the shared aiohttp server. The signature
-is checked on the raw body before bolt (or anything else) parses it. Listeners only translate:
-each acknowledges at once and hands the work to a task this adapter tracks, so Slack hears back
-within its 3 seconds and shutdown waits for work in flight. Every call that writes to Slack waits
-its turn (one message a second per channel) and waits out a 429 instead of dropping the message.
+POST /slack/events on the shared aiohttp server checks the signature on the raw body before
+anything parses it, reads the body as bolt will and checks it down to the input the core will
+get, stores it in the inbox (bot/adapters/inbox.py) and only then answers 200, well within
+Slack's 3 seconds. The inbox hands the stored body to one slack_bolt `AsyncApp`, whose listeners
+only translate. Every call that writes to Slack waits its turn (one message a second per
+channel) and waits out a 429 instead of dropping the message.
 
 Addresses are Slack channel ids; in a channel the bot answers in the thread of the mention, and
 such an address carries the thread as "CHANNEL:THREAD_TS". Personal data never lands in a
@@ -13,26 +14,26 @@ channel: slash commands and Home tab buttons are answered in the person's direct
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
+from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
+from bot.adapters.inbox import Arrival, Inbox
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.text import split_text
 from bot.core import Bot
@@ -76,7 +77,6 @@ GONE = frozenset(
     }
 )
 NOT_EDITABLE = frozenset({"message_not_found", "cant_update_message"})
-DRAIN_SECONDS = 10.0
 
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
 _MARKUP = re.compile(r"<(?P<target>[^<>|]+)(?:\|(?P<label>[^<>]*))?>")
@@ -164,7 +164,7 @@ def home_view(replies: Sequence[Reply]) -> dict[str, Any]:
 
 
 def address_of(channel: str, thread_ts: str | None = None) -> str:
-    """Where to answer: a channel, or a thread in it (the outbox and respond() see only this)."""
+    """Where to answer: a channel, or a thread in it (the inbox and the outbox see only this)."""
     return f"{channel}:{thread_ts}" if thread_ts else channel
 
 
@@ -206,6 +206,124 @@ def slash_content(typed: str, commands: frozenset[str]) -> TextMessage | Command
     return parse_text(text)
 
 
+@dataclass(frozen=True, slots=True)
+class SlackInput:
+    """One thing a person did in Slack, read from its payload."""
+
+    user: str
+    content: Content
+    event_id: str
+    conversation: Conversation | None = None  # None: answer in the person's direct messages
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """Slack checking the events URL: answered at once, nothing stored."""
+
+    challenge: str
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def message_input(body: dict[str, Any]) -> SlackInput | None:
+    """A direct message to the bot; None for edits, joins, bots (ourselves) and channels."""
+    event = body["event"]
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return None
+    conversation = Conversation(PLATFORM, _text(event["channel"]), is_private=True)
+    content = parse_text(from_slack(_text(event.get("text", ""))))
+    return SlackInput(_text(event["user"]), content, _text(body["event_id"]), conversation)
+
+
+def mention_input(body: dict[str, Any]) -> SlackInput:
+    """Answered in the thread of the mention, so the channel stays readable."""
+    event = body["event"]
+    thread = _text(event.get("thread_ts") or event["ts"])
+    conversation = Conversation(
+        PLATFORM, address_of(_text(event["channel"]), thread), is_private=False
+    )
+    content = parse_text(from_slack(without_mention(_text(event.get("text", "")))))
+    return SlackInput(_text(event["user"]), content, _text(body["event_id"]), conversation)
+
+
+def command_input(body: dict[str, Any], commands: frozenset[str]) -> SlackInput:
+    """/cedp, answered in the person's direct messages, never in the channel."""
+    content = slash_content(_text(body.get("text", "")), commands)
+    return SlackInput(_text(body["user_id"]), content, _text(body["trigger_id"]))
+
+
+def press_input(body: dict[str, Any], action: dict[str, Any]) -> SlackInput:
+    """A button: on a message, answered there; on the Home tab, in the direct messages."""
+    user = _text(body["user"]["id"])
+    press_id = _text(body.get("trigger_id") or action["action_ts"])
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return SlackInput(user, ChoicePress(_text(action["value"])), press_id)
+    channel = _text(container["channel_id"])
+    thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+    conversation = Conversation(
+        PLATFORM,
+        address_of(channel, _text(thread) if thread else None),
+        is_private=channel.startswith("D"),
+    )
+    content = ChoicePress(_text(action["value"]), _text(container["message_ts"]))
+    return SlackInput(user, content, press_id, conversation)
+
+
+def _content_type(body: str) -> str:
+    """Events come as JSON, commands and button presses as a form."""
+    return (
+        "application/json" if body.lstrip().startswith("{") else "application/x-www-form-urlencoded"
+    )
+
+
+def read_delivery(body: str, commands: frozenset[str]) -> Arrival | Challenge | None:
+    """What a signed request carries, read as bolt will read it, and checked all the way to
+    the input the core will get: an arrival to store, a URL check, or None for what the bot
+    does not listen to. ValueError for a body that cannot be read."""
+    payload = parse_body(body, _content_type(body))
+    if not isinstance(payload, dict):
+        raise ValueError("not an object")
+    try:
+        received = _input_of(payload, commands)
+    except (KeyError, TypeError, AttributeError, IndexError) as error:
+        raise ValueError(f"incomplete payload ({type(error).__name__})") from None
+    if isinstance(received, Challenge) or received is None:
+        return received
+    return Arrival(received.event_id, body, received.user)
+
+
+def _input_of(payload: dict[str, Any], commands: frozenset[str]) -> SlackInput | Challenge | None:
+    kind = payload.get("type")
+    if kind == "url_verification":
+        return Challenge(_text(payload["challenge"]))
+    if kind == "event_callback":
+        event_type = payload["event"]["type"]
+        if event_type == "message":
+            return message_input(payload)
+        if event_type == "app_mention":
+            return mention_input(payload)
+        if event_type == "app_home_opened":
+            event = payload["event"]
+            _text(event["channel"])
+            return SlackInput(
+                _text(event["user"]), CommandMessage("start"), _text(payload["event_id"])
+            )
+        return None
+    if kind == "block_actions":
+        actions = payload["actions"]
+        if not actions or not ACTION_ID.match(_text(actions[0]["action_id"])):
+            return None
+        return press_input(payload, actions[0])
+    if "command" in payload:
+        return command_input(payload, commands) if payload["command"] == SLASH_COMMAND else None
+    return None
+
+
 class SlackAdapter:
     """The Slack platform: a web adapter for the shared server and an outlet for replies."""
 
@@ -224,8 +342,8 @@ class SlackAdapter:
             base_url=settings.slack_api_base_url,
             retry_handlers=[AsyncConnectionErrorRetryHandler()],
         )
-        # The signature is checked in `_serve` before bolt sees the request; listeners run
-        # inline (they only ack and start a tracked task), so bolt leaves no untracked work.
+        # The signature is checked in `_serve` before bolt sees the request; bolt sees stored
+        # deliveries, and its listeners run inline, so it leaves no untracked work.
         self._app = AsyncApp(
             client=self._client,
             request_verification_enabled=False,
@@ -234,7 +352,7 @@ class SlackAdapter:
         self._pacer = Pacer(per_chat_per_second=1.0, per_chat_burst=3)
         self._commands = bot.services.routes.command_names()
         self._dm_channels: dict[str, str] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.inbox = Inbox(bot, self)
         self._app.event("message")(self._on_message)
         self._app.event("app_mention")(self._on_mention)
         self._app.event("app_home_opened")(self._on_home_opened)
@@ -248,21 +366,32 @@ class SlackAdapter:
         app.cleanup_ctx.append(self._lifetime)
 
     async def _lifetime(self, _app: web.Application) -> AsyncIterator[None]:
-        """Push the outbox while serving; at shutdown, finish the work already started."""
+        """Handle stored deliveries and push the outbox while serving; at shutdown, finish the
+        deliveries in hand."""
         pump = OutboxPump(self._bot, self, self._bot.services.settings.outbox_poll_seconds)
+        self.inbox.start()
         pump.start()
         yield
-        await self._drain()
+        await self.inbox.stop()
         await pump.stop()
 
     async def _serve(self, request: web.Request) -> web.Response:
+        """Check the signature on the raw body, store the delivery, then answer 200: Slack
+        does not send again what it saw acknowledged. Malformed signed bodies get 400."""
         raw = await request.read()
         if not self._signed(raw, request):
             return web.Response(status=401, text="invalid or stale signature")
-        bolt_request = AsyncBoltRequest(
-            body=raw.decode(), query=request.query_string, headers=dict(request.headers)
-        )
-        return await to_aiohttp_response(await self._app.async_dispatch(bolt_request))
+        try:
+            body = raw.decode()
+            received = read_delivery(body, self._commands)
+        except (ValueError, RecursionError) as error:
+            log.warning("refused a malformed Slack request: %s", error)
+            return web.Response(status=400, text="malformed request")
+        if isinstance(received, Challenge):
+            return web.json_response({"challenge": received.challenge})
+        if received is not None:
+            await self.inbox.accept([received])
+        return web.Response(status=200)
 
     def _signed(self, raw: bytes, request: web.Request) -> bool:
         """Slack's HMAC over the raw body, made less than 5 minutes ago."""
@@ -275,119 +404,62 @@ class SlackAdapter:
         except ValueError:  # a timestamp that is not a number, a body that is not UTF-8
             return False
 
-    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Run `work` after the ack, tracked so shutdown can wait for it; errors are logged."""
+    # The inbox side: a stored body goes through bolt, whose listeners answer it
 
-        async def logged() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("slack %s failed", what)
+    def person_of(self, body: str) -> str:
+        received = read_delivery(body, self._commands)
+        assert isinstance(received, Arrival), "only arrivals are stored"
+        return received.person
 
-        task = asyncio.create_task(logged(), name=f"slack-{what}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def process(self, arrival: Arrival) -> None:
+        request = AsyncBoltRequest(
+            body=arrival.body, headers={"content-type": _content_type(arrival.body)}
+        )
+        await self._app.async_dispatch(request)
 
-    async def _drain(self) -> None:
-        """Let work already acknowledged to Slack finish (Slack will not send it again)."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
-        for task in pending:
-            log.warning("slack work still running at shutdown, cancelled: %s", task.get_name())
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+    # Listeners: bolt passes arguments by name. Acknowledging is a formality here: the
+    # delivery was acknowledged when it was stored.
 
-    # Listeners: ack first, then the work in a tracked task, where any error is logged rather
-    # than answered with a 500 (which Slack would redeliver). Bolt passes arguments by name.
-
-    async def _on_message(self, ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_message(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        if (
-            event.get("channel_type") == "im"
-            and not event.get("subtype")
-            and not event.get("bot_id")
-        ):
-            self._spawn(self._direct_message(body), "dm")
-        # anything else: edits, joins, the bot's own messages, channel chatter
+        received = message_input(body)
+        if received is not None:
+            await self._answer(received)
 
     async def _on_mention(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        self._spawn(self._mention(body), "mention")
+        await self._answer(mention_input(body))
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        self._spawn(self._command(body), "command")
+        await self._answer(command_input(body, self._commands))
 
     async def _on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        self._spawn(self._press(body, action), "press")
+        await self._answer(press_input(body, action))
 
     async def _on_home_opened(self, ack: AsyncAck, event: dict[str, Any]) -> None:
         await ack()
         if event.get("tab") == "home":
-            self._spawn(self._publish_home(event), "home")
+            await self._publish_home(event["user"], event["channel"])
 
-    # The work behind the listeners: payload in, core event out
-
-    async def _direct_message(self, body: dict[str, Any]) -> None:
-        event = body["event"]
-        conversation = Conversation(PLATFORM, event["channel"], is_private=True)
-        content = parse_text(from_slack(event.get("text", "")))
-        await self._answer(event["user"], conversation, content, body["event_id"])
-
-    async def _mention(self, body: dict[str, Any]) -> None:
-        """Answered in the thread of the mention, so the channel stays readable."""
-        event = body["event"]
-        thread = event.get("thread_ts") or event["ts"]
-        address = address_of(event["channel"], thread)
-        content = parse_text(from_slack(without_mention(event.get("text", ""))))
-        await self._answer(
-            event["user"],
-            Conversation(PLATFORM, address, is_private=False),
-            content,
-            body["event_id"],
+    async def _answer(self, received: SlackInput) -> None:
+        """Into the core; answered where it happened, or in the person's direct messages."""
+        conversation = received.conversation
+        if conversation is None:
+            try:
+                channel = await self.direct_address(received.user)
+            except Unreachable as refusal:
+                await mark_unreachable(self._bot, PLATFORM, received.user, refusal.reason)
+                return
+            conversation = Conversation(PLATFORM, channel, is_private=True)
+        sender = Sender(PLATFORM, received.user, display_name=received.user)  # only the id
+        await self.inbox.respond(
+            InboundEvent(sender, conversation, received.content, received.event_id)
         )
 
-    async def _command(self, body: dict[str, Any]) -> None:
-        content = slash_content(body.get("text", ""), self._commands)
-        await self._answer_privately(body["user_id"], content, body["trigger_id"])
-
-    async def _press(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        press_id = body.get("trigger_id") or action["action_ts"]
-        container = body.get("container", {})
-        if container.get("type") != "message":  # a button on the Home tab: answer in the DM
-            await self._answer_privately(user, ChoicePress(action["value"]), press_id)
-            return
-        channel = container["channel_id"]
-        thread = container.get("thread_ts") or body.get("message", {}).get("thread_ts")
-        conversation = Conversation(
-            PLATFORM, address_of(channel, thread), is_private=channel.startswith("D")
-        )
-        content = ChoicePress(action["value"], container["message_ts"])
-        await self._answer(user, conversation, content, press_id)
-
-    async def _answer(
-        self, user: str, conversation: Conversation, content: Content, event_id: str
-    ) -> None:
-        sender = Sender(PLATFORM, user, display_name=user)  # events carry only the user id
-        await respond(self._bot, self, InboundEvent(sender, conversation, content, event_id))
-
-    async def _answer_privately(self, user: str, content: Content, event_id: str) -> None:
-        """Answer in the person's direct messages, wherever they asked."""
-        try:
-            channel = await self.direct_address(user)
-        except Unreachable as refusal:
-            await mark_unreachable(self._bot, PLATFORM, user, refusal.reason)
-            return
-        await self._answer(
-            user, Conversation(PLATFORM, channel, is_private=True), content, event_id
-        )
-
-    async def _publish_home(self, event: dict[str, Any]) -> None:
+    async def _publish_home(self, user: str, channel: str) -> None:
         """The Home tab shows what /start answers this person: greeting and main menu."""
-        user, channel = event["user"], event["channel"]
         sender = Sender(PLATFORM, user, display_name=user)
         conversation = Conversation(PLATFORM, channel, is_private=True)
         replies = await self._bot.handle(

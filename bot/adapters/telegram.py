@@ -1,14 +1,18 @@
 """Telegram through python-telegram-bot: updates in (webhook or long polling), replies out.
 
-Only translation lives here. A PTB `Application` receives updates on its update queue (from the
-shared aiohttp server's webhook, or from its own long polling), and one `TypeHandler` turns each
-into an `InboundEvent` for the core; replies come back as messages, inline keyboards, edits and
-documents, over aiohttp (`telegram_http`). Sends go through `PacedRateLimiter`, PTB's pluggable
-rate limiter, so every Bot API call keeps to Telegram's limits and waits out a `RetryAfter`.
+Only translation lives here. Updates arrive on the shared aiohttp server's webhook, or by long
+polling; either way each is parsed by python-telegram-bot (`Update.de_json`), checked, and
+stored in the inbox (bot/adapters/inbox.py) before Telegram hears that it arrived: the webhook
+answers 200, or polling asks for the next offset, only after the update is in the database.
+The inbox then hands each update back here to become an `InboundEvent` for the core; replies go
+out as messages, inline keyboards, edits and documents through PTB's `ExtBot`, over aiohttp
+(`telegram_http`). Sends go through `PacedRateLimiter`, PTB's pluggable rate limiter, so every
+Bot API call keeps to Telegram's limits and waits out a `RetryAfter`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import html
@@ -31,13 +35,15 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode, UpdateType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.ext import BaseRateLimiter, ExtBot
 
-from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
+from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
+from bot.adapters.inbox import Arrival, Inbox
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.text import split_text
 from bot.core import Bot
+from bot.loops import Loop
 from bot.messages import (
     Choice,
     ChoicePress,
@@ -63,14 +69,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY, UpdateType.MY_CHAT_MEMBER]
 PER_CHAT_PER_SECOND = 1.0  # Telegram: "avoid more than one message per second in a chat"
 PER_CHAT_BURST = 3  # short bursts are tolerated: an answer and its buttons go out at once
-# Updates processed at once. More is slower, not faster, for PTB's default httpx transport, whose
-# connection pool degrades with many concurrent requests (benchmarks/webhook.py: an echo bot
-# manages 630 updates/s at 8 and 350/s at 32), and SQLite takes one writer at a time anyway.
-CONCURRENT_UPDATES = 8
+POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open when there is nothing
+POLL_RETRY_SECONDS = 5.0
 _PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "sendDocument"})
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
-
-UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 class PacedRateLimiter(BaseRateLimiter[None]):
@@ -115,40 +117,36 @@ def _retry_after(error: Exception) -> float | None:
     return None
 
 
-def build_application(
-    settings: Settings, on_update: UpdateCallback, *, polling: bool = False
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """A PTB application that hands every update to `on_update`, many updates at a time."""
+def build_api(settings: Settings) -> ExtBot[None]:
+    """The Bot API client: aiohttp transport, paced sends."""
     assert settings.telegram_bot_token is not None, "the Telegram adapter needs a token"
-    builder = (
-        Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
-        .rate_limiter(PacedRateLimiter(settings.telegram_messages_per_second))
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .job_queue(None)
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(connections=1),
+        rate_limiter=PacedRateLimiter(settings.telegram_messages_per_second),
     )
-    if not polling:
-        builder = builder.updater(None)
-    application = builder.build()
-    application.add_handler(TypeHandler(Update, on_update))
-    application.add_error_handler(_log_error)
-    return application
 
 
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("Telegram update failed", exc_info=context.error)
+def read_update(payload: Any, api: TelegramBot) -> Update:
+    """An update as PTB reads it; ValueError for anything that is not a usable update."""
+    if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
+        raise ValueError("not an update")
+    try:
+        return Update.de_json(payload, api)
+    except Exception as error:  # PTB raises whatever a malformed field makes it raise
+        raise ValueError(f"unreadable update ({type(error).__name__})") from None
 
 
 def webhook_handler(
-    application: Application[Any, Any, Any, Any, Any, Any], secret: str | None
+    adapter: TelegramAdapter, secret: str | None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """POST /telegram/webhook: check the secret in constant time, queue the update, answer 200.
+    """POST /telegram/webhook: check the secret in constant time, store the update, answer 200.
 
     With no secret configured every request is refused: an open webhook would take forged
-    updates from anyone who finds the address.
+    updates from anyone who finds the address. A malformed update gets 400, which Telegram
+    does not retry, and nothing of it is stored.
     """
     expected = secret.encode() if secret else None
 
@@ -157,14 +155,12 @@ def webhook_handler(
         if expected is None or not hmac.compare_digest(given, expected):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            payload = json.loads(await request.read())
-            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.de_json(payload, application.bot)
-        except (ValueError, TypeError, KeyError) as error:
+            body = (await request.read()).decode()
+            arrival = adapter.arrival(json.loads(body), body)
+        except (ValueError, RecursionError) as error:
             log.warning("refused a malformed Telegram update: %s", error)
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
-        await application.update_queue.put(update)
+        await adapter.inbox.accept([arrival])
         return web.json_response({"ok": True})
 
     return receive
@@ -189,53 +185,83 @@ class TelegramAdapter:
         self._bot = bot
         self._settings = bot.services.settings
         self._polling = polling
-        self.application = build_application(self._settings, self._on_update, polling=polling)
+        self.api = build_api(self._settings)
+        self.inbox = Inbox(bot, self)
         self._pump = OutboxPump(bot, self, self._settings.outbox_poll_seconds)
-
-    @property
-    def _api(self) -> TelegramBot:
-        return self.application.bot
+        self._poller = Loop("telegram-polling", 0, self._poll_once)
+        self._offset: int | None = None
 
     def mount(self, app: web.Application) -> None:
         if not self._polling:
             secret = self._settings.telegram_webhook_secret
             if secret is None:
                 log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update")
-            handler = webhook_handler(
-                self.application, secret.get_secret_value() if secret else None
-            )
+            handler = webhook_handler(self, secret.get_secret_value() if secret else None)
             app.router.add_post(WEBHOOK_PATH, handler)
         app.cleanup_ctx.append(self._lifecycle)
 
     async def _lifecycle(self, _app: web.Application) -> AsyncIterator[None]:
         """Start receiving; at shutdown stop receiving, finish the updates already taken."""
-        application = self.application
-        await application.initialize()
-        await application.start()
-        await self._api.set_my_commands(menu_commands(self._bot))
+        await self.api.initialize()
+        await self.api.set_my_commands(menu_commands(self._bot))
         if self._polling:
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await self.api.delete_webhook()
+            self._poller.start()
         elif self._settings.telegram_webhook_url:
-            await register_webhook(self._api, self._settings)
+            await register_webhook(self.api, self._settings)
+        self.inbox.start()
         self._pump.start()
         try:
             yield
         finally:
+            await self._poller.stop()
+            await self.inbox.stop()
             await self._pump.stop()
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
+            await self.api.shutdown()
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def arrival(self, payload: Any, body: str) -> Arrival:
+        """A checked update, ready to store; ValueError when it is not one we can read."""
+        update = read_update(payload, self.api)
+        try:
+            self._event_for(update)
+        except Exception as error:  # an update PTB read but that is missing what we need
+            raise ValueError(f"incomplete update ({type(error).__name__})") from None
+        return Arrival(str(update.update_id), body, _person_of(update), update)
+
+    async def _poll_once(self) -> None:
+        """One long poll. The offset moves past updates only once they are stored, so updates
+        fetched by a process that dies before storing them are fetched again."""
+        try:
+            updates = await self.api.get_updates(
+                offset=self._offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+            )
+        except TelegramError as error:
+            log.warning("Telegram polling failed (%s); trying again", error)
+            await asyncio.sleep(POLL_RETRY_SECONDS)
+            return
+        arrivals = []
+        for update in updates:
+            payload = update.to_dict()
+            try:
+                arrivals.append(self.arrival(payload, json.dumps(payload)))
+            except ValueError as error:
+                log.warning("skipped a malformed Telegram update: %s", error)
+        await self.inbox.accept(arrivals)
+        if updates:
+            self._offset = updates[-1].update_id + 1
+
+    def person_of(self, body: str) -> str:
+        return _person_of(read_update(json.loads(body), self.api))
+
+    async def process(self, arrival: Arrival) -> None:
+        update = arrival.parsed or read_update(json.loads(arrival.body), self.api)
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
         if update.my_chat_member is not None:
             await self._membership_changed(update.my_chat_member)
         event = self._event_for(update)
         if event is not None:
-            await respond(self._bot, self, event)
+            await self.inbox.respond(event)
 
     async def _acknowledge(self, query: CallbackQuery) -> None:
         """Stop the button's spinner before the work; a failure here only costs the spinner."""
@@ -285,13 +311,13 @@ class TelegramAdapter:
         """In a group the bot speaks only when spoken to: an @mention, a command addressed to
         it, or a reply to one of its messages. Returns the text without the mention."""
         text = message.text or ""
-        mention = f"@{self._api.username}"
+        mention = f"@{self.api.username}"
         if mention.lower() in text.lower():
             start = text.lower().index(mention.lower())
             return (text[:start] + text[start + len(mention) :]).strip() or "/start"
         replied = message.reply_to_message
         to_us = replied is not None and replied.from_user is not None
-        return text if to_us and replied.from_user.id == self._api.id else None
+        return text if to_us and replied.from_user.id == self.api.id else None
 
     async def direct_address(self, person_id: str) -> str:
         """A person's private chat with the bot has the person's own id."""
@@ -311,7 +337,7 @@ class TelegramAdapter:
 
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         if isinstance(reply, File):
-            await self._api.send_document(
+            await self.api.send_document(
                 chat_id,
                 InputFile(reply.content, filename=reply.filename),
                 caption=reply.caption[: MessageLimit.CAPTION_LENGTH] or None,
@@ -323,7 +349,7 @@ class TelegramAdapter:
         assert isinstance(reply, Text | Choices | Edit)
         pieces = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         for number, piece in enumerate(pieces, start=1):
-            await self._api.send_message(
+            await self.api.send_message(
                 chat_id,
                 html.escape(piece, quote=False),
                 parse_mode=ParseMode.HTML,
@@ -336,7 +362,7 @@ class TelegramAdapter:
         if len(edit.text) > MessageLimit.MAX_TEXT_LENGTH:
             return False
         try:
-            await self._api.edit_message_text(
+            await self.api.edit_message_text(
                 html.escape(edit.text, quote=False),
                 chat_id=chat_id,
                 message_id=int(edit.message_id),
@@ -349,6 +375,15 @@ class TelegramAdapter:
             log.info("edit refused (%s); sending a new message", refusal.message)
             return False
         return True
+
+
+def _person_of(update: Update) -> str:
+    """Whose update it is, for handling one person's updates in order."""
+    if update.effective_user is not None:
+        return str(update.effective_user.id)
+    if update.effective_chat is not None:
+        return f"chat:{update.effective_chat.id}"
+    return f"update:{update.update_id}"
 
 
 def _conversation(chat_id: int, chat_type: str) -> Conversation:

@@ -96,6 +96,7 @@ class LoopbackPlatforms:
         self._telegram_token = telegram_token
         self._slack_token = slack_token
         self.calls: list[RecordedCall] = []
+        self.latency = 0.0  # seconds every API call takes, as a real network round trip would
         self._recorded = asyncio.Event()
         self._throttled: defaultdict[str, deque[int]] = defaultdict(deque)
         self._blocked_chats: set[str] = set()
@@ -248,6 +249,7 @@ class LoopbackPlatforms:
 
     async def _telegram(self, request: web.Request) -> web.Response:
         at = time.monotonic()
+        await asyncio.sleep(self.latency)
         asked = request.match_info["method"]
         method = self._telegram_names.get(asked.lower(), asked)
         params = {
@@ -363,6 +365,7 @@ class LoopbackPlatforms:
 
     async def _slack(self, request: web.Request) -> web.Response:
         at = time.monotonic()
+        await asyncio.sleep(self.latency)
         method = request.match_info["method"]
         params = {
             key: _json_or_text(value, scalars=False)

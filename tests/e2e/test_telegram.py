@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.messages import File
 from bot.settings import Settings
 from domain.people import Role
-from storage.models import Identity, ProcessedEvent
+from storage.models import Delivery, Identity
 from storage.repositories import Repositories
 from tests.conftest import create_invite
 from tests.e2e.conftest import TELEGRAM_SECRET, Served, ServerFactory
@@ -48,7 +48,7 @@ def button(call: Any, label: str) -> str:
 
 async def count_processed(server: Served) -> int:
     async with server.bot.services.database.transaction() as session:
-        return (await session.execute(select(func.count()).select_from(ProcessedEvent))).scalar()
+        return (await session.execute(select(func.count()).select_from(Delivery))).scalar()
 
 
 async def test_a_whole_conversation_with_buttons(
@@ -338,7 +338,7 @@ async def test_files_go_as_documents_with_their_caption(
 ) -> None:
     adapter = TelegramAdapter(served.bot)
     invite = File("session.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar", "Add it")
-    async with adapter.application:
+    async with adapter.api:
         await adapter.send(str(ALICE), [invite])
     [call] = platforms.calls_to("sendDocument")
     assert call.params["chat_id"] == ALICE

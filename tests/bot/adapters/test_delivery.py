@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from bot.adapters.delivery import OUTBOX_LEASE, OutboxPump, Unreachable, deliver, respond
+from bot.adapters.delivery import OUTBOX_LEASE, OutboxPump, Unreachable, deliver
+from bot.adapters.inbox import Arrival, Inbox
 from bot.adapters.testing import TEST_PLATFORM, TestChat
 from bot.core import Bot
 from bot.messages import Choices, File, InboundEvent, Reply, Text, parse_text
@@ -46,6 +47,12 @@ class FakeOutlet:
             raise ConnectionError("connection reset")
         self.sent.append((address, list(replies)))
 
+    def person_of(self, body: str) -> str:
+        return body
+
+    async def process(self, arrival: Arrival) -> None:
+        raise AssertionError("these tests hand events to the inbox directly")
+
 
 def _alice(bot: Bot) -> TestChat:
     """Alice, in a private chat whose address differs from her account id."""
@@ -78,6 +85,11 @@ async def _enqueue(bot: Bot, person_id: str, *texts: str) -> None:
 
 
 # respond and deliver
+
+
+async def respond(bot: Bot, outlet: FakeOutlet, event: InboundEvent) -> None:
+    """What the inbox does with an event a platform delivered."""
+    await Inbox(bot, outlet).respond(event)
 
 
 async def test_the_replies_to_an_event_are_sent_to_the_conversation_it_happened_in(

@@ -1,0 +1,199 @@
+"""Deliveries from a pushing platform: stored before they are acknowledged, then handled in
+arrival order for each person, many people at once.
+
+A webhook hands what arrived to `Inbox.accept`, which stores it and returns; only then does the
+webhook answer 200. The delivery is handled at once, in this process, under a lease that this
+process renews while it lives. A process that dies (`kill -9`) stops renewing, and whichever
+process looks next (the same one restarted, or another worker) takes over what was stored and
+not finished: handled if it was not, its replies sent if they were waiting.
+
+What one delivery may hold while it waits:
+- its person's turn (`bot.turns`): nothing else, so a busy person delays only themselves;
+- one of the bot's handling slots (`Bot.handle`) only while the core runs, not while replies
+  are paced out to the chat;
+- one of `SENDING_AT_ONCE` sending places while its replies go out. That number bounds the
+  replies a crash can send twice: a reply is sent, then its delivery is marked finished, and a
+  process killed between the two sends it again when the delivery is taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.adapters.delivery import Outlet, deliver
+from bot.core import Bot
+from bot.loops import Loop
+from bot.messages import InboundEvent
+from bot.reply_codec import decode_replies
+from bot.turns import Turns
+from storage.inbox import StoredDelivery
+from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+SENDING_AT_ONCE = 32
+TAKE_OVER_AT_ONCE = 100
+DRAIN_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A delivery as a webhook validated it: its key, the stored text, and whom it is from.
+
+    `parsed` is the adapter's own parse of `body`, kept so the fast path does not parse twice.
+    """
+
+    event_id: str
+    body: str
+    person: str
+    parsed: Any = None
+
+
+class Receiver(Outlet, Protocol):
+    """A platform's side of the inbox: read a stored delivery and act on it."""
+
+    def person_of(self, body: str) -> str:
+        """Whose delivery a stored body is: one person's deliveries are handled in order."""
+        ...
+
+    async def process(self, arrival: Arrival) -> None:
+        """Translate the delivery and answer it through `Inbox.respond` (or do nothing)."""
+        ...
+
+
+class Inbox:
+    def __init__(self, bot: Bot, receiver: Receiver) -> None:
+        self._bot = bot
+        self._receiver = receiver
+        self._platform = receiver.platform
+        self.worker = uuid.uuid4().hex[:16]
+        seconds = bot.services.settings.inbox_lease_seconds
+        self._lease = timedelta(seconds=seconds)
+        self._turns = Turns()
+        self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: set[str] = set()
+        self._sweeper = Loop(f"inbox-{self._platform}", seconds / 3, self._sweep)
+
+    def start(self) -> None:
+        """Take over what an earlier process left, now and whenever a lease runs out."""
+        self._sweeper.start()
+
+    async def stop(self) -> None:
+        """Stop taking over; let deliveries in hand finish (their leases cover the rest)."""
+        await self._sweeper.stop()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+        for task in pending:
+            log.warning("%s delivery still running at shutdown, left to its lease", self._platform)
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def accept(self, arrivals: Sequence[Arrival]) -> None:
+        """Store deliveries (one transaction) and start handling the new ones; a delivery
+        stored before, a platform's redelivery, is not handled again."""
+        bot = self._bot
+        async with bot.services.database.transaction() as session:
+            inbox = Repositories.bound_to(session).inbox
+            new = [
+                arrival
+                for arrival in arrivals
+                if await inbox.store(
+                    self._platform,
+                    arrival.event_id,
+                    arrival.body,
+                    bot.services.clock(),
+                    worker=self.worker,
+                    lease=self._lease,
+                )
+            ]
+        for arrival in new:
+            self._start(arrival.person, self._handle(arrival))
+
+    async def respond(self, event: InboundEvent) -> None:
+        """Run an event through the core, send its replies where it happened, and finish the
+        delivery it came in."""
+        replies = await self._bot.handle(event)
+        async with self._sending:
+            if replies:
+                conversation, person = event.conversation.external_id, event.sender.external_id
+                await deliver(self._bot, self._receiver, conversation, person, replies)
+            if event.event_id is not None:
+                await self._finish(event.event_id)
+                self._finished.add(event.event_id)
+
+    def _start(self, person: str, work: Any) -> None:
+        async def in_turn() -> None:
+            async with self._turns.turn(person):
+                await work
+
+        task = asyncio.create_task(in_turn(), name=f"inbox-{self._platform}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, arrival: Arrival) -> None:
+        try:
+            await self._receiver.process(arrival)
+        except Exception:
+            log.exception(
+                "%s delivery %s failed; it will be tried again", self._platform, arrival.event_id
+            )
+            await self._release(arrival.event_id)
+            return
+        if arrival.event_id in self._finished:
+            self._finished.discard(arrival.event_id)
+        else:  # nothing in it for the core: a bot's own message, a status change
+            await self._finish(arrival.event_id)
+
+    async def _send_held(self, delivery: StoredDelivery) -> None:
+        """Replies a dead process had produced and not confirmed sent."""
+        assert delivery.replies is not None
+        async with self._sending:
+            await deliver(
+                self._bot,
+                self._receiver,
+                delivery.reply_to or "",
+                delivery.reply_person or "",
+                decode_replies(delivery.replies),
+            )
+            await self._finish(delivery.event_id)
+
+    async def _finish(self, event_id: str) -> None:
+        async with self._bot.services.database.transaction() as session:
+            await Repositories.bound_to(session).inbox.finish(
+                self._platform, event_id, self._bot.services.clock()
+            )
+
+    async def _release(self, event_id: str) -> None:
+        async with self._bot.services.database.transaction() as session:
+            await Repositories.bound_to(session).inbox.release(
+                self._platform, event_id, self._bot.services.clock()
+            )
+
+    async def _sweep(self) -> None:
+        """Renew this process' leases; take over deliveries whose lease ran out."""
+        now = self._bot.services.clock()
+        async with self._bot.services.database.transaction() as session:
+            inbox = Repositories.bound_to(session).inbox
+            await inbox.renew(self._platform, now, worker=self.worker, lease=self._lease)
+            stale = await inbox.claim_stale(
+                self._platform, now, worker=self.worker, lease=self._lease, limit=TAKE_OVER_AT_ONCE
+            )
+        for delivery in stale:
+            log.info("taking over %s delivery %s", self._platform, delivery.event_id)
+            if delivery.body is None:
+                self._start(delivery.reply_person or delivery.event_id, self._send_held(delivery))
+            else:
+                arrival = Arrival(
+                    delivery.event_id, delivery.body, self._receiver.person_of(delivery.body)
+                )
+                self._start(arrival.person, self._handle(arrival))
+        if len(stale) == TAKE_OVER_AT_ONCE:  # more may be waiting
+            self._sweeper.wake()

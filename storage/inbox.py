@@ -1,0 +1,208 @@
+"""The inbox: platform deliveries stored before they are acknowledged, leased to one worker.
+
+A webhook stores what arrived (`store`) and only then answers 200; the worker that stored it
+holds a lease and handles it at once. A worker that starts, or finds a lease run out, takes over
+what was stored and not finished (`claim_stale`), so a crash or `kill -9` loses nothing the
+platform was told had arrived. Handling marks the delivery handled in the handler's own
+transaction (`storage.throttle`), which makes it run once; the replies wait in the row until
+they are sent (`hold_replies`, then `finish`), so replies are sent at least once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from storage.models import Delivery
+from storage.prepared import Prepared
+from storage.upsert import dialect_insert, dialect_of
+
+MAX_ATTEMPTS = 5  # a delivery that this many workers took and never finished is left alone
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDelivery:
+    """A delivery a worker holds: the payload to handle, or the replies still to send."""
+
+    platform: str
+    event_id: str
+    body: str | None  # None once handled
+    replies: list[dict[str, Any]] | None
+    reply_to: str | None
+    reply_person: str | None
+
+
+# Update statements may not name a bound parameter after a column they set.
+_KEY = and_(
+    Delivery.platform == bindparam("key_platform"), Delivery.event_id == bindparam("key_event_id")
+)
+_PENDING = or_(Delivery.handled_at.is_(None), Delivery.replies.is_not(None))
+_NOW = bindparam("now", type_=Delivery.received_at.type)
+_UNTIL = bindparam("until", type_=Delivery.claimed_until.type)
+
+
+def _store(dialect: str) -> Executable:
+    return (
+        dialect_insert(dialect, Delivery)
+        .values(
+            platform=bindparam("platform"),
+            event_id=bindparam("event_id"),
+            received_at=_NOW,
+            body=bindparam("body"),
+            claimed_until=_UNTIL,
+            worker=bindparam("worker"),
+            attempts=1,
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    )
+
+
+def _hold_replies(_dialect: str) -> Executable:
+    return (
+        update(Delivery)
+        .where(_KEY)
+        .values(
+            replies=bindparam("held_replies", type_=Delivery.replies.type),
+            reply_to=bindparam("held_to"),
+            reply_person=bindparam("held_person"),
+        )
+    )
+
+
+def _finish(_dialect: str) -> Executable:
+    return (
+        update(Delivery)
+        .where(_KEY, _PENDING)
+        .values(
+            body=None,
+            replies=None,
+            reply_to=None,
+            reply_person=None,
+            claimed_until=None,
+            handled_at=func.coalesce(Delivery.handled_at, _NOW),
+        )
+    )
+
+
+STORE = Prepared(_store)
+HOLD_REPLIES = Prepared(_hold_replies)
+FINISH = Prepared(_finish)
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def store(
+        self,
+        platform: str,
+        event_id: str,
+        body: str,
+        now: datetime,
+        *,
+        worker: str,
+        lease: timedelta,
+    ) -> bool:
+        """Keep a delivery, leased to `worker`; False when it was stored before (a redelivery)."""
+        result = await STORE.execute(
+            self._session,
+            platform=platform,
+            event_id=event_id,
+            body=body,
+            now=now,
+            until=now + lease,
+            worker=worker,
+        )
+        return result.rowcount == 1
+
+    async def hold_replies(
+        self,
+        platform: str,
+        event_id: str,
+        replies: list[dict[str, Any]],
+        *,
+        reply_to: str,
+        reply_person: str,
+    ) -> None:
+        """Keep the replies to a delivery, in the transaction that produced them, until sent."""
+        await HOLD_REPLIES.execute(
+            self._session,
+            key_platform=platform,
+            key_event_id=event_id,
+            held_replies=replies,
+            held_to=reply_to,
+            held_person=reply_person,
+        )
+
+    async def finish(self, platform: str, event_id: str, now: datetime) -> None:
+        """Handled and its replies sent (or nothing to handle): only the key stays."""
+        await FINISH.execute(self._session, key_platform=platform, key_event_id=event_id, now=now)
+
+    async def release(self, platform: str, event_id: str, now: datetime) -> None:
+        """Give up a lease after a failure, so the next look takes the delivery again."""
+        await self._session.execute(
+            update(Delivery)
+            .where(Delivery.platform == platform, Delivery.event_id == event_id)
+            .values(claimed_until=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def claim_stale(
+        self, platform: str, now: datetime, *, worker: str, lease: timedelta, limit: int = 100
+    ) -> list[StoredDelivery]:
+        """Unfinished deliveries whose lease ran out (their worker died), oldest first, now
+        leased to `worker`. On PostgreSQL rows another worker is claiming are skipped."""
+        stale = select(Delivery.platform, Delivery.event_id).where(
+            Delivery.platform == platform,
+            Delivery.claimed_until < now,
+            _PENDING,
+            Delivery.attempts < MAX_ATTEMPTS,
+        )
+        stale = stale.order_by(Delivery.received_at, Delivery.event_id).limit(limit)
+        if dialect_of(self._session) == "postgresql":
+            stale = stale.with_for_update(skip_locked=True)
+        claimed = await self._session.execute(
+            update(Delivery)
+            .where(
+                Delivery.platform == platform,
+                Delivery.event_id.in_(stale.with_only_columns(Delivery.event_id)),
+            )
+            .values(claimed_until=now + lease, worker=worker, attempts=Delivery.attempts + 1)
+            .returning(
+                Delivery.platform,
+                Delivery.event_id,
+                Delivery.body,
+                Delivery.replies,
+                Delivery.reply_to,
+                Delivery.reply_person,
+                Delivery.received_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = sorted(claimed.all(), key=lambda row: (row.received_at, row.event_id))
+        return [
+            StoredDelivery(
+                row.platform, row.event_id, row.body, row.replies, row.reply_to, row.reply_person
+            )
+            for row in rows
+        ]
+
+    async def renew(self, platform: str, now: datetime, *, worker: str, lease: timedelta) -> int:
+        """Extend the leases `worker` holds, so a live worker keeps what it is working on."""
+        result = await self._session.execute(
+            update(Delivery)
+            .where(
+                Delivery.platform == platform,
+                Delivery.claimed_until.is_not(None),
+                Delivery.worker == worker,
+                _PENDING,
+            )
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
