@@ -169,7 +169,9 @@ class Delivery(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reply_to: Mapped[str | None] = mapped_column(String(256), nullable=True)
     reply_person: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
 
 
 class AskedQuestion(Base):

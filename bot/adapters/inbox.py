@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from bot.adapters.delivery import Outlet, deliver
 from bot.core import Bot
 from bot.loops import Loop
-from bot.messages import InboundEvent
+from bot.messages import Conversation, InboundEvent, Sender
 from bot.reply_codec import decode_replies
 from bot.turns import Turns
 from storage.inbox import StoredDelivery
@@ -53,6 +53,28 @@ class Arrival:
     body: str
     person: str
     parsed: Any = None
+
+
+MAX_ID_CHARS = 128  # what the database keeps of a platform's ids (storage.models)
+
+
+def check_ids(event_id: str | None, sender: Sender, conversation: Conversation | None) -> None:
+    """ValueError for a delivery whose ids the database cannot keep: refused, not stored."""
+    ids = (event_id or "", sender.external_id, conversation.external_id if conversation else "")
+    if any(len(found) > MAX_ID_CHARS for found in ids):
+        raise ValueError("an id is too long")
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a parsed payload holds a NUL character anywhere. PostgreSQL text cannot store
+    one, and no person types one: such a delivery is refused rather than stored."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
 
 
 class Receiver(Outlet, Protocol):

@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
-from bot.adapters.inbox import Arrival, Inbox
+from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.text import split_text
 from bot.core import Bot
@@ -288,12 +288,15 @@ def read_delivery(body: str, commands: frozenset[str]) -> Arrival | Challenge | 
     payload = parse_body(body, _content_type(body))
     if not isinstance(payload, dict):
         raise ValueError("not an object")
+    if contains_nul(payload):
+        raise ValueError("NUL characters")
     try:
         received = _input_of(payload, commands)
     except (KeyError, TypeError, AttributeError, IndexError) as error:
         raise ValueError(f"incomplete payload ({type(error).__name__})") from None
     if isinstance(received, Challenge) or received is None:
         return received
+    check_ids(received.event_id, Sender(PLATFORM, received.user), received.conversation)
     return Arrival(received.event_id, body, received.user)
 
 

@@ -38,7 +38,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
-from bot.adapters.inbox import Arrival, Inbox
+from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.text import split_text
@@ -133,6 +133,8 @@ def read_update(payload: Any, api: TelegramBot) -> Update:
     """An update as PTB reads it; ValueError for anything that is not a usable update."""
     if not isinstance(payload, dict) or type(payload.get("update_id")) is not int:
         raise ValueError("not an update")
+    if contains_nul(payload):
+        raise ValueError("NUL characters")
     try:
         return Update.de_json(payload, api)
     except Exception as error:  # PTB raises whatever a malformed field makes it raise
@@ -223,9 +225,11 @@ class TelegramAdapter:
         """A checked update, ready to store; ValueError when it is not one we can read."""
         update = read_update(payload, self.api)
         try:
-            self._event_for(update)
+            event = self._event_for(update)
         except Exception as error:  # an update PTB read but that is missing what we need
             raise ValueError(f"incomplete update ({type(error).__name__})") from None
+        if event is not None:
+            check_ids(event.event_id, event.sender, event.conversation)
         return Arrival(str(update.update_id), body, _person_of(update), update)
 
     async def _poll_once(self) -> None:

@@ -342,8 +342,10 @@ async def test_replies_in_one_channel_are_paced_to_one_a_second_after_a_burst(
 
     times = [call.at for call in sent]
     assert times[2] - times[0] < 0.5  # a burst of three goes at once
-    assert times[3] - times[2] >= 0.9
-    assert times[4] - times[3] >= 0.9
+    # One a second when each send is let through; measured where they arrive, so a busy
+    # machine's scheduling jitter is allowed for.
+    assert times[3] - times[2] >= 0.8
+    assert times[4] - times[3] >= 0.8
 
 
 async def test_shutdown_waits_for_replies_still_in_flight(

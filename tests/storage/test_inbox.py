@@ -1,0 +1,159 @@
+"""The inbox keeps every delivery until it is handled and its replies are sent, on both
+databases and with two workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.database import Database
+from storage.migrate import upgrade_database
+from storage.repositories import Repositories
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+async def workers(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two engines on one database, as two `cedp-bot serve` processes would have."""
+    first, second = Database(database_url), Database(database_url)
+    await upgrade_database(first.engine)
+    yield first, second
+    await first.dispose()
+    await second.dispose()
+
+
+async def _in(database: Database, work):
+    async with database.transaction() as session:
+        return await work(Repositories.bound_to(session))
+
+
+async def _store(database: Database, event_id: str, *, worker: str = "w1", at=NOW) -> bool:
+    return await _in(
+        database,
+        lambda repos: repos.inbox.store(
+            "telegram", event_id, '{"update_id": 1}', at, worker=worker, lease=LEASE
+        ),
+    )
+
+
+async def _stale(database: Database, at: datetime, *, worker: str = "w2"):
+    return await _in(
+        database,
+        lambda repos: repos.inbox.claim_stale("telegram", at, worker=worker, lease=LEASE),
+    )
+
+
+async def _handle(database: Database, event_id: str) -> bool:
+    return await _in(
+        database, lambda repos: repos.throttle.first_delivery("telegram", event_id, NOW)
+    )
+
+
+async def test_a_delivery_is_stored_once_and_a_redelivery_is_refused(workers) -> None:
+    first, _ = workers
+    assert await _store(first, "1")
+    assert not await _store(first, "1")
+
+
+async def test_nothing_is_taken_over_while_its_lease_lasts(workers) -> None:
+    first, second = workers
+    await _store(first, "1")
+    assert await _stale(second, NOW + LEASE - timedelta(seconds=1)) == []
+
+
+async def test_a_dead_workers_delivery_is_taken_over_with_its_body_once_the_lease_runs_out(
+    workers,
+) -> None:
+    first, second = workers
+    await _store(first, "1")
+    [taken] = await _stale(second, NOW + LEASE + timedelta(seconds=1))
+    assert (taken.event_id, taken.body, taken.replies) == ("1", '{"update_id": 1}', None)
+    assert await _stale(first, NOW + LEASE + timedelta(seconds=2)) == []  # now leased to w2
+
+
+async def test_a_live_worker_renews_its_leases_and_keeps_its_deliveries(workers) -> None:
+    first, second = workers
+    await _store(first, "1")
+    later = NOW + LEASE - timedelta(seconds=1)
+    await _in(first, lambda repos: repos.inbox.renew("telegram", later, worker="w1", lease=LEASE))
+    assert await _stale(second, NOW + LEASE + timedelta(seconds=1)) == []
+
+
+async def test_handled_deliveries_whose_replies_wait_are_taken_over_as_replies(workers) -> None:
+    first, second = workers
+    await _store(first, "1")
+    assert await _handle(first, "1")
+    replies = [{"kind": "text", "text": "Hello"}]
+    await _in(
+        first,
+        lambda repos: repos.inbox.hold_replies(
+            "telegram", "1", replies, reply_to="chat-9", reply_person="9"
+        ),
+    )
+    [taken] = await _stale(second, NOW + LEASE + timedelta(seconds=1))
+    assert (taken.body, taken.replies, taken.reply_to, taken.reply_person) == (
+        None,
+        replies,
+        "chat-9",
+        "9",
+    )
+
+
+async def test_a_finished_delivery_is_never_taken_over_and_still_refuses_redelivery(
+    workers,
+) -> None:
+    first, second = workers
+    await _store(first, "1")
+    await _handle(first, "1")
+    await _in(
+        first,
+        lambda repos: repos.inbox.hold_replies(
+            "telegram", "1", [{"kind": "text", "text": "Hi"}], reply_to="9", reply_person="9"
+        ),
+    )
+    await _in(first, lambda repos: repos.inbox.finish("telegram", "1", NOW))
+    assert await _stale(second, NOW + 10 * LEASE) == []
+    assert not await _store(first, "1")
+    assert not await _handle(first, "1")
+
+
+async def test_a_delivery_is_handled_once_when_two_workers_try_at_once(workers) -> None:
+    first, second = workers
+    await _store(first, "1")
+    outcomes = await asyncio.gather(_handle(first, "1"), _handle(second, "1"))
+    assert sorted(outcomes) == [False, True]
+
+
+async def test_a_released_delivery_is_taken_again_at_the_next_look(workers) -> None:
+    first, second = workers
+    await _store(first, "1")
+    await _in(first, lambda repos: repos.inbox.release("telegram", "1", NOW))
+    [taken] = await _stale(second, NOW + timedelta(seconds=1))
+    assert taken.event_id == "1"
+
+
+async def test_a_delivery_no_worker_could_finish_is_left_alone_after_five_tries(workers) -> None:
+    first, _ = workers
+    await _store(first, "1")
+    at = NOW
+    for _ in range(4):
+        at += LEASE + timedelta(seconds=1)
+        assert len(await _stale(first, at)) == 1
+    assert await _stale(first, at + LEASE + timedelta(seconds=1)) == []
+
+
+async def test_two_workers_taking_over_at_once_share_the_deliveries_without_overlap(
+    workers,
+) -> None:
+    first, second = workers
+    for number in range(40):
+        await _store(first, str(number))
+    later = NOW + LEASE + timedelta(seconds=1)
+    taken = await asyncio.gather(_stale(first, later, worker="a"), _stale(second, later))
+    ids = [delivery.event_id for found in taken for delivery in found]
+    assert sorted(ids, key=int) == [str(number) for number in range(40)]
