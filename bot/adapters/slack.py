@@ -297,7 +297,15 @@ def read_delivery(body: str, commands: frozenset[str]) -> Arrival | Challenge | 
     if isinstance(received, Challenge) or received is None:
         return received
     check_ids(received.event_id, Sender(PLATFORM, received.user), received.conversation)
-    return Arrival(received.event_id, body, received.user)
+    return Arrival(received.event_id, body, received.user, bolt_request(body))
+
+
+def bolt_request(body: str) -> AsyncBoltRequest:
+    """The request bolt dispatches; ValueError when bolt cannot read the envelope."""
+    try:
+        return AsyncBoltRequest(body=body, headers={"content-type": _content_type(body)})
+    except Exception as error:  # bolt raises whatever a malformed envelope makes it raise
+        raise ValueError(f"unreadable envelope ({type(error).__name__})") from None
 
 
 def _input_of(payload: dict[str, Any], commands: frozenset[str]) -> SlackInput | Challenge | None:
@@ -415,9 +423,7 @@ class SlackAdapter:
         return received.person
 
     async def process(self, arrival: Arrival) -> None:
-        request = AsyncBoltRequest(
-            body=arrival.body, headers={"content-type": _content_type(arrival.body)}
-        )
+        request = arrival.parsed or bolt_request(arrival.body)
         await self._app.async_dispatch(request)
 
     # Listeners: bolt passes arguments by name. Acknowledging is a formality here: the
