@@ -10,6 +10,7 @@ from storage.arrivals import ArrivalRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.invites import InviteRepository
+from storage.jobs import JobRepository
 from storage.links import LinkCodeRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
@@ -28,6 +29,7 @@ class Repositories:
     team_questions: TeamQuestionRepository
     outbox: OutboxRepository
     arrivals: ArrivalRepository
+    jobs: JobRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -42,4 +44,5 @@ class Repositories:
             team_questions=TeamQuestionRepository(session),
             outbox=OutboxRepository(session),
             arrivals=ArrivalRepository(session, members, conversations),
+            jobs=JobRepository(session),
         )
