@@ -54,14 +54,9 @@ def _identity(text: str) -> tuple[str, str]:
     return platform, external_id
 
 
-def _watch_knowledge(bot: Bot, settings: Settings) -> None:
-    if settings.knowledge_reload_seconds > 0:
-        bot.watch_knowledge(settings.knowledge_reload_seconds)
-
-
 async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
-    _watch_knowledge(bot, settings)
+    bot.start_background()
     try:
         chat = ConsoleChat(bot, user_id=args.user, display_name=args.name or args.user)
         await run_console(chat, sys.stdin, sys.stdout)
@@ -72,7 +67,7 @@ async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
-    _watch_knowledge(bot, settings)
+    bot.start_background()
     try:
         adapters = platform_adapters(bot, telegram_polling=args.telegram_polling)
     except BaseException:

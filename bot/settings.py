@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=2.0, gt=0, validation_alias="CEDP_OUTBOX_POLL_SECONDS"
     )
+    scheduler_poll_seconds: float = Field(
+        default=1.0, gt=0, validation_alias="CEDP_SCHEDULER_POLL_SECONDS"
+    )
 
     # Telegram: on when the token is set.
     telegram_bot_token: SecretStr | None = Field(
