@@ -78,7 +78,8 @@ class DueJob:
 
 def retry_delay(failures: int) -> timedelta:
     """How long after its `failures`-th failure a job is due again: doubling, with a cap."""
-    return min(RETRY_FIRST_DELAY * 2 ** min(failures - 1, 16), RETRY_MAX_DELAY)
+    doublings = min(failures - 1, 16)  # 30 s * 2**16 is far past the cap already
+    return min(RETRY_FIRST_DELAY * 2**doublings, RETRY_MAX_DELAY)
 
 
 class JobRepository:
@@ -143,7 +144,7 @@ class JobRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        jobs = [DueJob(*row) for row in claimed]
+        jobs = [DueJob(**row._mapping) for row in claimed]
         return sorted(jobs, key=lambda job: (job.due_at, job.id))
 
     async def complete(self, job: DueJob) -> bool:
