@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +19,7 @@ from bot import admin
 from bot.adapters.console import ConsoleChat, console_user, run_console
 from bot.context import utc_now
 from bot.core import Bot
+from bot.joblist import list_jobs
 from bot.logs import configure_logging
 from bot.parsing import parse_duration, parse_role, parse_tags
 from bot.settings import Settings
@@ -54,14 +56,9 @@ def _identity(text: str) -> tuple[str, str]:
     return platform, external_id
 
 
-def _watch_knowledge(bot: Bot, settings: Settings) -> None:
-    if settings.knowledge_reload_seconds > 0:
-        bot.watch_knowledge(settings.knowledge_reload_seconds)
-
-
 async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
-    _watch_knowledge(bot, settings)
+    bot.start_background()
     try:
         chat = ConsoleChat(bot, user_id=args.user, display_name=args.name or args.user)
         await run_console(chat, sys.stdin, sys.stdout)
@@ -72,7 +69,7 @@ async def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
     bot = await Bot.start(settings)
-    _watch_knowledge(bot, settings)
+    bot.start_background()
     try:
         adapters = platform_adapters(bot, telegram_polling=args.telegram_polling)
     except BaseException:
@@ -203,6 +200,10 @@ async def _run_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _list_jobs(repos: Repositories, args: argparse.Namespace, now: datetime) -> list[str]:
+    return await list_jobs(repos, dead_only=args.dead)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cedp-bot", description="The CEDP information line and assistant."
@@ -303,13 +304,19 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--add", type=tags, default=[])
     tag.add_argument("--remove", type=tags, default=[])
     tag.set_defaults(admin=admin.tag_member)
+
+    jobs = commands.add_parser("jobs", help="timed work (reminders, scheduled sends)")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="JOBS_COMMAND")
+    job_listing = job_commands.add_parser("list", help="jobs waiting to run, and dead ones")
+    job_listing.add_argument("--dead", action="store_true", help="only jobs that failed for good")
+    job_listing.set_defaults(admin=_list_jobs)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    quiet = args.command in {"chat", "ask", "kb", "invites", "members", "db", "telegram"}
+    quiet = args.command in {"chat", "ask", "kb", "invites", "members", "db", "telegram", "jobs"}
     configure_logging("WARNING" if quiet else settings.log_level)
     try:
         if args.command == "ask":

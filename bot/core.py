@@ -7,39 +7,46 @@ the replies it gets back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import uuid
 from collections.abc import Sequence
 
 from bot.context import Clock, Context, Services, utc_now
+from bot.loops import Loop
 from bot.messages import InboundEvent, Reply
 from bot.metrics import Metrics
 from bot.middleware import DEFAULT_MIDDLEWARE, Middleware, build_pipeline
 from bot.notify import outbox_reply
 from bot.reload import reload_knowledge
 from bot.router import Router, RouteTable
+from bot.scheduler import JobKinds, Scheduler
 from bot.settings import Settings
-from handlers import all_routers
+from handlers import all_job_kinds, all_routers
 from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
 
-log = logging.getLogger(__name__)
-
 HANDLING_SLOTS = 8
 
 
 class Bot:
     def __init__(
-        self, services: Services, middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE
+        self,
+        services: Services,
+        middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE,
+        job_kinds: Sequence[JobKinds] = (),
     ) -> None:
         self.services = services
         self._pipeline = build_pipeline(middleware)
-        self._watcher: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(HANDLING_SLOTS)
+        self.scheduler = Scheduler(services, job_kinds)
+        reload_every = services.settings.knowledge_reload_seconds
+        self._watcher = (
+            Loop("knowledge-watcher", reload_every, self.refresh_knowledge)
+            if reload_every > 0
+            else None
+        )
 
     @classmethod
     async def start(
@@ -47,11 +54,13 @@ class Bot:
         settings: Settings,
         *,
         routers: Sequence[Router] | None = None,
+        job_kinds: Sequence[JobKinds] | None = None,
         clock: Clock = utc_now,
         migrate: bool = True,
         middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE,
     ) -> Bot:
-        """Open the database, migrate it by default, and load the knowledge base."""
+        """Open the database, migrate it by default, and load the knowledge base; background
+        work (`start_background`) is left to the caller."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
         services = Services(
@@ -62,8 +71,10 @@ class Bot:
             routes=RouteTable(all_routers() if routers is None else routers),
             clock=clock,
         )
-        bot = cls(services, middleware)
         try:
+            bot = cls(
+                services, middleware, job_kinds=all_job_kinds() if job_kinds is None else job_kinds
+            )
             if migrate:
                 await upgrade_database(database.engine)
             await bot.refresh_knowledge(force=True)
@@ -82,18 +93,12 @@ class Bot:
                 force=force,
             )
 
-    def watch_knowledge(self, every_seconds: float) -> None:
-        """Check for knowledge base changes in the background until `close`."""
-
-        async def watch() -> None:
-            while True:
-                await asyncio.sleep(every_seconds)
-                try:
-                    await self.refresh_knowledge()
-                except Exception:
-                    log.exception("knowledge base check failed; will try again")
-
-        self._watcher = asyncio.create_task(watch(), name="knowledge-watcher")
+    def start_background(self) -> None:
+        """Run the job scheduler, and watch the knowledge base for edits (unless
+        `CEDP_KNOWLEDGE_RELOAD_SECONDS` is 0), until `close`."""
+        self.scheduler.start()
+        if self._watcher is not None:
+            self._watcher.start()
 
     async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
         """Messages waiting in the outbox for one person, as replies; they leave the outbox."""
@@ -115,9 +120,8 @@ class Bot:
             return await self._pipeline(event, ctx)
 
     async def close(self) -> None:
+        """Stop the background work, then close the database pool; safe to call twice."""
+        await self.scheduler.stop()
         if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+            await self._watcher.stop()
         await self.services.database.dispose()

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(
         default=30.0, ge=0.3, validation_alias="CEDP_INBOX_LEASE_SECONDS"
     )
+    scheduler_poll_seconds: float = Field(
+        default=1.0, gt=0, validation_alias="CEDP_SCHEDULER_POLL_SECONDS"
+    )
 
     # Telegram: on when the token is set.
     telegram_bot_token: SecretStr | None = Field(

@@ -11,6 +11,7 @@ from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
+from storage.jobs import JobRepository
 from storage.links import LinkCodeRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
@@ -30,6 +31,7 @@ class Repositories:
     outbox: OutboxRepository
     inbox: InboxRepository
     arrivals: ArrivalRepository
+    jobs: JobRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -45,4 +47,5 @@ class Repositories:
             outbox=OutboxRepository(session),
             inbox=InboxRepository(session),
             arrivals=ArrivalRepository(session, members, conversations),
+            jobs=JobRepository(session),
         )

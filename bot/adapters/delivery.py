@@ -10,14 +10,13 @@ for people outside the current conversation (answers from the team, staff notifi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
 from bot.core import Bot
+from bot.loops import Loop
 from bot.messages import Choice, Choices, Edit, File, Reply, Text
 from bot.notify import outbox_reply
 from storage.repositories import Repositories
@@ -102,8 +101,7 @@ class OutboxPump:
     def __init__(self, bot: Bot, outlet: Outlet, every_seconds: float) -> None:
         self._bot = bot
         self._outlet = outlet
-        self._every = every_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop(f"outbox-{outlet.platform}", every_seconds, self.run_once)
 
     async def run_once(self) -> int:
         """Send what is waiting now; returns how many messages left the outbox."""
@@ -129,19 +127,7 @@ class OutboxPump:
         return len(done)
 
     def start(self) -> None:
-        async def pump() -> None:
-            while True:
-                try:
-                    await self.run_once()
-                except Exception:
-                    log.exception("outbox pump failed; will try again")
-                await asyncio.sleep(self._every)
-
-        self._task = asyncio.create_task(pump(), name=f"outbox-{self._outlet.platform}")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()

@@ -6,6 +6,7 @@ knowledge base, so these tests cover the entry point, argument parsing and exit 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -17,9 +18,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from bot.core import Bot
+from bot.scheduler import DueJob, JobContext, JobFailed, JobKinds
+from bot.settings import Settings
+from storage.repositories import Repositories
 
 CEDP_BOT = Path(sys.executable).parent / "cedp-bot"
 FAQ_EVAL = Path(__file__).resolve().parents[3] / "shared" / "faq-eval"
@@ -368,6 +375,52 @@ def test_an_identity_cannot_belong_to_two_members(cedp_bot: Run) -> None:
     assert "console:pat already belongs to a member" in second.stderr
     listed = cedp_bot("members", "list")
     assert [row[1] for row in _rows(listed.stdout)] == ["Pat"]
+
+
+# jobs
+
+
+def _fail_a_job_for_good(database_url: str) -> None:
+    """A worker runs a job that fails its only try; another job waits for tomorrow."""
+    kinds = JobKinds("cli-test")
+
+    @kinds.kind("broken")
+    async def broken(job: DueJob, ctx: JobContext) -> None:
+        raise JobFailed("booking 12 no longer exists")
+
+    async def work() -> None:
+        settings = Settings(database_url=database_url, semantic="off")
+        bot = await Bot.start(settings, job_kinds=[kinds])
+        try:
+            async with bot.services.database.transaction() as session:
+                jobs, now = Repositories.bound_to(session).jobs, bot.services.clock()
+                await jobs.schedule("broken", {}, now, "broken-1", max_attempts=1)
+                await jobs.schedule("reminder", {}, now + timedelta(days=1), "reminder-1")
+            assert await bot.scheduler.run_due() == 0
+        finally:
+            await bot.close()
+
+    asyncio.run(work())
+
+
+def test_jobs_list_shows_waiting_and_dead_jobs_and_with_dead_only_those(
+    cedp_bot: Run, cli_env: dict[str, str]
+) -> None:
+    assert cedp_bot("jobs", "list").stdout == "No jobs.\n"
+    _fail_a_job_for_good(cli_env["CEDP_DATABASE_URL"])
+
+    everything = cedp_bot("jobs", "list")
+    dead = cedp_bot("jobs", "list", "--dead")
+
+    assert everything.returncode == dead.returncode == 0
+    assert dead.stdout.splitlines()[0] == "id\tkind\tdue\tattempts\tstate\tlast error"
+    [row] = _rows(dead.stdout)
+    assert row[:2] == ["1", "broken"] and row[3:] == ["1/1", "dead", "booking 12 no longer exists"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[2])
+    assert [(r[1], r[3], r[4], r[5]) for r in _rows(everything.stdout)] == [
+        ("broken", "1/1", "dead", "booking 12 no longer exists"),
+        ("reminder", "0/5", "pending", "-"),
+    ]
 
 
 # serve

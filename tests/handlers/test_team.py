@@ -22,11 +22,13 @@ ODD_QUESTION = "zxqv wplk"
 
 @pytest.fixture
 async def desk(settings: Settings, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Bot]:
-    """A bot on its own copy of the knowledge base, which tests may break."""
+    """A bot on its own copy of the knowledge base, which tests may break; its watcher (when a
+    test starts it) looks for edits every 10 ms."""
     knowledge = tmp_path / "knowledge"
     shutil.copytree(SHIPPED_KNOWLEDGE, knowledge)
     started = await Bot.start(
-        settings.model_copy(update={"knowledge_path": knowledge}), clock=clock
+        settings.model_copy(update={"knowledge_path": knowledge, "knowledge_reload_seconds": 0.01}),
+        clock=clock,
     )
     yield started
     await started.close()
@@ -158,7 +160,7 @@ async def test_the_watcher_picks_up_an_edit_without_a_restart(desk: Bot) -> None
         "- id: brand-new\n  question: Is there a summer party?\n  answer: Yes, in July.\n",
         encoding="utf-8",
     )
-    desk.watch_knowledge(0.01)
+    desk.start_background()
     for _ in range(200):
         if "brand-new" in desk.services.knowledge.current.entries:
             break

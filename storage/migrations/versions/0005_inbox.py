@@ -1,7 +1,7 @@
 """inbox: deliveries are stored before they are acknowledged (processed_events grows into it)
 
 Revision ID: 0005_inbox
-Revises: 0003
+Revises: 0004_jobs
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import storage.models
 
 revision = "0005_inbox"
-down_revision = "0003"
+down_revision = "0004_jobs"
 branch_labels = None
 depends_on = None
 
