@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 
+from bot.binding import load_binder
 from bot.context import Clock, Context, Services, utc_now
 from bot.messages import InboundEvent, Reply
 from bot.metrics import Metrics
@@ -50,21 +51,23 @@ class Bot:
         clock: Clock = utc_now,
         migrate: bool = True,
     ) -> Bot:
-        """Open the database, migrate it by default, and load the knowledge base."""
+        """Open the database, migrate it by default, find the payload key, and load the
+        knowledge base."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
-        services = Services(
-            settings=settings,
-            database=database,
-            knowledge=KnowledgeSource(settings.knowledge_path, encoder),
-            metrics=Metrics(),
-            routes=RouteTable(all_routers() if routers is None else routers),
-            clock=clock,
-        )
-        bot = cls(services)
         try:
             if migrate:
                 await upgrade_database(database.engine)
+            services = Services(
+                settings=settings,
+                database=database,
+                knowledge=KnowledgeSource(settings.knowledge_path, encoder),
+                metrics=Metrics(),
+                routes=RouteTable(all_routers() if routers is None else routers),
+                binder=await load_binder(settings, database, clock()),
+                clock=clock,
+            )
+            bot = cls(services)
             await bot.refresh_knowledge(force=True)
         except BaseException:
             await database.dispose()
@@ -77,6 +80,7 @@ class Bot:
             return await reload_knowledge(
                 self.services.knowledge,
                 Repositories.bound_to(session),
+                self.services.binder,
                 self.services.clock(),
                 force=force,
             )

@@ -14,6 +14,7 @@ from bot.core import Bot
 from bot.settings import SHIPPED_KNOWLEDGE, Settings
 from domain.people import Role
 from handlers.faq import ASK_TEAM
+from handlers.team import LearnAlternate, StartAnswer
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
@@ -61,6 +62,7 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
     asker = await _hand_over(desk, ODD_QUESTION)
     await staff.send("/unanswered")
     assert "#1 from Alice Jones" in staff.text
+    answer_first = staff.payload("Answer #1")
     await staff.press("Answer #1")
     assert "Type your answer" in staff.text
     await staff.send("It is a test string; nothing to worry about.")
@@ -76,7 +78,7 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
 
     await staff.send("/unanswered")
     assert staff.text == "No questions are waiting for the team."
-    await staff.press_payload("team:answer:1")
+    await staff.press_payload(answer_first)
     assert "answered already" in staff.text
 
 
@@ -107,9 +109,9 @@ async def test_members_cannot_use_the_desk(desk: Bot) -> None:
     for command in ("/unanswered", "/report", "/reload"):
         await member.send(command)
         assert member.text == "Sorry, that's only available to programme staff.", command
-    await member.press_payload("team:answer:1")
+    await member.press_bound(StartAnswer(1))
     assert "only available to programme staff" in member.text
-    await member.press_payload("team:alt:1:join-how")
+    await member.press_bound(LearnAlternate(1, "join-how"))
     assert "only available to programme staff" in member.text
     assert await member.inbox() == []  # staff notifications never reach members
 
