@@ -45,13 +45,15 @@ class Binder:
     """Binds packed payloads to an account, and opens what comes back from that account."""
 
     def __init__(self, secret: bytes) -> None:
-        self._key = hmac.new(secret, _PURPOSE, hashlib.sha256).digest()
+        key = hmac.new(secret, _PURPOSE, hashlib.sha256).digest()
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per tag, keyed once
 
     def _tag(self, payload: str, platform: str, account: str) -> bytes:
         # Lengths first, so no two (platform, account, payload) triples share a message.
         message = f"{len(platform)}:{platform}{len(account)}:{account}{payload}"
-        digest = hmac.new(self._key, message.encode("utf-8", "surrogatepass"), hashlib.sha256)
-        return base64.urlsafe_b64encode(digest.digest()[:TAG_BYTES]).rstrip(b"=")
+        mac = self._keyed.copy()
+        mac.update(message.encode("utf-8", "surrogatepass"))
+        return base64.urlsafe_b64encode(mac.digest()[:TAG_BYTES]).rstrip(b"=")
 
     def bind(self, payload: str, platform: str, account: str) -> str:
         """`payload` as only this account's presses will open it."""

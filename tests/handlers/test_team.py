@@ -14,7 +14,7 @@ from bot.core import Bot
 from bot.settings import SHIPPED_KNOWLEDGE, Settings
 from domain.people import Role
 from handlers.faq import ASK_TEAM
-from handlers.team import LearnAlternate, StartAnswer
+from handlers.team import DONT_ADD, LearnAlternate, StartAnswer
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
@@ -87,9 +87,7 @@ async def test_an_answered_question_can_teach_the_knowledge_base(
 ) -> None:
     question = "what does the peer introductions thing cost me"
     await _hand_over(desk, question)
-    await staff.send("/unanswered")
-    await staff.press("Answer #1")
-    await staff.send("Nothing at all.")
+    await _answer_first(staff, "Nothing at all.")
     choice = next(label for label in staff.labels if label.startswith("Add to:"))
     await staff.press(choice)
     assert staff.text.startswith("Learnt:")
@@ -100,6 +98,43 @@ async def test_an_answered_question_can_teach_the_knowledge_base(
     assert question in entry.alternates
     result = desk.services.knowledge.current.match(question)
     assert result.answer is not None and result.answer.entry.id == entry_id
+
+
+async def _answer_first(staff: TestChat, answer: str = "Here is the answer.") -> None:
+    await staff.send("/unanswered")
+    await staff.press("Answer #1")
+    await staff.send(answer)
+
+
+async def _alternates(bot: Bot) -> list:
+    async with bot.services.database.transaction() as session:
+        return list(await Repositories.bound_to(session).faq.alternates())
+
+
+async def test_learning_offers_only_plausible_entries_and_a_way_out(
+    desk: Bot, staff: TestChat
+) -> None:
+    question = "can my deputy come instead"
+    result = desk.services.knowledge.current.match(question)
+    assert len(result.candidates) > len(result.suggestions) >= 1  # some candidates are far off
+    await _hand_over(desk, question)
+    await _answer_first(staff)
+    assert staff.labels == [f"Add to: {m.entry.question}" for m in result.suggestions] + [DONT_ADD]
+
+    await staff.press(DONT_ADD)
+    assert staff.text == "Fine: the knowledge base stays as it is."
+    assert await _alternates(desk) == []
+
+
+async def test_no_learning_is_offered_when_no_entry_is_plausible(
+    desk: Bot, staff: TestChat
+) -> None:
+    question = "how do I get a refund on my train ticket"
+    result = desk.services.knowledge.current.match(question)
+    assert result.candidates and not result.suggestions
+    await _hand_over(desk, question)
+    await _answer_first(staff)
+    assert staff.text == "Sent to Alice Jones." and staff.labels == []
 
 
 async def test_members_cannot_use_the_desk(desk: Bot) -> None:
