@@ -38,8 +38,9 @@ from knowledge.base import ENTRY_ID, ENTRY_ID_MAX
 
 SEPARATOR = ":"
 MAX_INT = 2**31 - 1
-_PREFIX = re.compile(r"^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)*$")
-_ENUM_VALUE = re.compile(r"^[A-Za-z0-9_-]+$")
+_INT_DIGITS = len(str(MAX_INT))
+_PREFIX = re.compile(r"[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)*")
+_ENUM_VALUE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class PayloadError(ValueError):
@@ -50,13 +51,8 @@ class _Codec(Protocol):
     """How one field's value becomes text and back."""
 
     @property
-    def width(self) -> int:
-        """The most characters an encoded value takes."""
-        ...
-
-    @property
     def widest(self) -> Any:
-        """A value that takes `width` characters, for the size check over every kind."""
+        """The value whose encoding is longest, for the size check over every kind."""
         ...
 
     def encode(self, value: Any) -> str: ...
@@ -77,10 +73,6 @@ class Slug:
             raise TypeError(f"slug pattern {self.pattern.pattern!r} must accept 'a' * max_length")
 
     @property
-    def width(self) -> int:
-        return self.max_length
-
-    @property
     def widest(self) -> str:
         return "a" * self.max_length
 
@@ -94,7 +86,6 @@ class Slug:
 
 
 class _Int:
-    width = len(str(MAX_INT))
     widest = MAX_INT
 
     def encode(self, value: int) -> str:
@@ -104,7 +95,7 @@ class _Int:
 
     def decode(self, text: str) -> int:
         canonical = text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
-        if not canonical or len(text) > self.width or int(text) > MAX_INT:
+        if not canonical or len(text) > _INT_DIGITS or int(text) > MAX_INT:
             raise PayloadError(f"not a valid number: {text[:80]!r}")
         return int(text)
 
@@ -114,13 +105,9 @@ class _Enum:
     kind: type[StrEnum]
 
     def __post_init__(self) -> None:
-        bad = [member.value for member in self.kind if not _ENUM_VALUE.match(member.value)]
+        bad = [member.value for member in self.kind if not _ENUM_VALUE.fullmatch(member.value)]
         if bad:
             raise TypeError(f"{self.kind.__name__} values {bad} cannot go in a payload")
-
-    @property
-    def width(self) -> int:
-        return len(self.widest.value)
 
     @property
     def widest(self) -> StrEnum:
@@ -153,6 +140,12 @@ EntryId = Annotated[str, Slug(ENTRY_ID, ENTRY_ID_MAX)]  # a knowledge base entry
 _KINDS: dict[str, type[Payload]] = {}
 
 
+def _overlap(prefix: str, other: str) -> bool:
+    """Whether one prefix is the other or starts it ("faq" and "faq:team")."""
+    mine, theirs = prefix + SEPARATOR, other + SEPARATOR
+    return mine.startswith(theirs) or theirs.startswith(mine)
+
+
 @dataclass_transform(frozen_default=True)
 class Payload:
     """Base of every payload kind; a subclass names its `prefix` and becomes a frozen dataclass.
@@ -165,12 +158,11 @@ class Payload:
 
     def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not _PREFIX.match(prefix):
+        if not _PREFIX.fullmatch(prefix):
             raise TypeError(f"payload prefix {prefix!r} must be lower-case words joined by ':'")
-        clash = [p for p in _KINDS if f"{p}{SEPARATOR}".startswith(f"{prefix}{SEPARATOR}")]
-        clash += [p for p in _KINDS if f"{prefix}{SEPARATOR}".startswith(f"{p}{SEPARATOR}")]
+        clash = sorted(other for other in _KINDS if _overlap(prefix, other))
         if clash:
-            raise TypeError(f"payload prefix {prefix!r} clashes with {sorted(set(clash))}")
+            raise TypeError(f"payload prefix {prefix!r} clashes with {clash}")
         dataclasses.dataclass(frozen=True)(cls)
         hints = get_type_hints(cls, include_extras=True)
         cls.prefix = prefix
