@@ -12,6 +12,8 @@ from storage.conversations import ConversationKey, ConversationRepository, Store
 from storage.database import Database
 
 if TYPE_CHECKING:
+    from bot.binding import Binder
+    from bot.flows import Step
     from bot.metrics import Metrics
     from bot.router import Route, RouteTable
     from knowledge.source import KnowledgeSource
@@ -33,6 +35,7 @@ class Services:
     knowledge: KnowledgeSource
     metrics: Metrics
     routes: RouteTable
+    binder: Binder
     clock: Clock = utc_now
 
 
@@ -51,9 +54,9 @@ class ConversationHandle:
         self._expires_at = expires_at
         self.state = state
 
-    async def go_to(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+    async def go_to(self, step: Step, data: dict[str, Any] | None = None) -> None:
         """Start a flow or move to its next step; the expiry restarts from now."""
-        self.state = StoredState(flow, step, data or {})
+        self.state = StoredState(step.flow, step.name, data or {})
         await self._repository.save(self._key, self.state, self._expires_at)
 
     async def stay(self) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 
+from bot.binding import load_binder
 from bot.context import Clock, Context, Services, utc_now
 from bot.loops import Loop
 from bot.messages import InboundEvent, Reply
@@ -59,24 +60,24 @@ class Bot:
         migrate: bool = True,
         middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE,
     ) -> Bot:
-        """Open the database, migrate it by default, and load the knowledge base; background
-        work (`start_background`) is left to the caller."""
+        """Open the database, migrate it by default, find the payload key, and load the
+        knowledge base; background work (`start_background`) is left to the caller."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
-        services = Services(
-            settings=settings,
-            database=database,
-            knowledge=KnowledgeSource(settings.knowledge_path, encoder),
-            metrics=Metrics(),
-            routes=RouteTable(all_routers() if routers is None else routers),
-            clock=clock,
-        )
         try:
-            bot = cls(
-                services, middleware, job_kinds=all_job_kinds() if job_kinds is None else job_kinds
-            )
             if migrate:
                 await upgrade_database(database.engine)
+            services = Services(
+                settings=settings,
+                database=database,
+                knowledge=KnowledgeSource(settings.knowledge_path, encoder),
+                metrics=Metrics(),
+                routes=RouteTable(all_routers() if routers is None else routers),
+                binder=await load_binder(settings, database, clock()),
+                clock=clock,
+            )
+            kinds = all_job_kinds() if job_kinds is None else job_kinds
+            bot = cls(services, middleware, job_kinds=kinds)
             await bot.refresh_knowledge(force=True)
         except BaseException:
             await database.dispose()
@@ -89,6 +90,7 @@ class Bot:
             return await reload_knowledge(
                 self.services.knowledge,
                 Repositories.bound_to(session),
+                self.services.binder,
                 self.services.clock(),
                 force=force,
             )

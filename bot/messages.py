@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from domain.people import MemberRef
+
+if TYPE_CHECKING:
+    from bot.payloads import Payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +52,12 @@ class CommandMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChoicePress:
-    """A choice (button) pressed, with its payload and the message that carried it."""
+    """A choice (button) pressed, with its payload as the platform returned it and the message
+    that carried it; `value` is the typed payload once its binding to the sender is checked."""
 
     payload: str
     message_id: str | None = None
-
-    def argument(self, key: str) -> str:
-        """The part of the payload after `key:`, or "" when there is none."""
-        return self.payload[len(key) + 1 :] if self.payload.startswith(key + ":") else ""
+    value: Payload | None = None
 
 
 Content = TextMessage | CommandMessage | ChoicePress

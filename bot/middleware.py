@@ -1,7 +1,8 @@
 """The onion around every handler. Each middleware does one job and calls the next layer.
 
 Order (outermost first) is `DEFAULT_MIDDLEWARE`: measure and log, turn errors into a polite reply,
-open the unit of work, drop redeliveries and rate-limit, identify the person (and load their
+open the unit of work, drop redeliveries and rate-limit, check that a pressed button was shown to
+this person (and bind the choices going back to them), identify the person (and load their
 conversation), guard the input, resolve the route, check access, then the handler.
 """
 
@@ -14,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
+from bot.binding import NotYours
 from bot.context import Context, ConversationHandle
 from bot.logs import correlation_id
 from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply, Text, TextMessage
@@ -41,6 +43,7 @@ TOO_LONG = (
 )
 UNKNOWN_COMMAND = "I don't know /{name}. Send /help to see the commands I understand."
 STALE_CHOICE = "That button is from an older message and no longer works. Send /start for the menu."
+NOT_YOURS = "That button isn't for you, or it has expired."
 JOIN_FIRST = (
     "That's for programme members. If you have an invite code, send /join followed by the code."
 )
@@ -136,6 +139,22 @@ async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[R
     return replies
 
 
+async def bind_choices(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
+    """A button works only for the account it was shown to (see bot.binding): a press is opened
+    here, before any handler, and every choice in the replies is bound to the sender."""
+    binder, sender = ctx.services.binder, event.sender
+    content = event.content
+    if isinstance(content, ChoicePress):
+        try:
+            value = binder.open(content.payload, sender.platform, sender.external_id)
+        except NotYours:
+            log.info("refused a %s button not bound to its presser", sender.platform)
+            return [Text(NOT_YOURS)]
+        event = dataclasses.replace(event, content=dataclasses.replace(content, value=value))
+    replies = await call_next(event, ctx)
+    return binder.bind_replies(replies, sender.platform, sender.external_id)
+
+
 async def identify(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
     """Attach the member behind the platform account, when there is one, and load where the
     person is in a conversation (one query for both)."""
@@ -200,6 +219,7 @@ DEFAULT_MIDDLEWARE: Sequence[Middleware] = (
     errors_to_reply,
     unit_of_work,
     admit,
+    bind_choices,
     identify,
     guard_input,
     resolve_route,

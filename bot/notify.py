@@ -1,24 +1,49 @@
-"""Messages to people outside the current conversation go through the outbox."""
+"""Messages to people outside the current conversation go through the outbox.
+
+Their choices are bound to the person each message is for (bot.binding) when it is queued: the
+outbox holds payloads exactly as the adapters send them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.binding import Binder
 from bot.messages import Choice, Choices, Reply, Text
 from domain.people import Role
 from storage.models import OutboxMessage
 from storage.repositories import Repositories
 
 
+async def queue_for(
+    repos: Repositories,
+    binder: Binder,
+    platform: str,
+    recipient_id: str,
+    text: str,
+    now: datetime,
+    options: Sequence[Choice] = (),
+) -> None:
+    """Queue `text` for one account, its choices bound to that account."""
+    bound = binder.bind_options(options, platform, recipient_id)
+    await repos.outbox.enqueue(platform, recipient_id, text, now, bound)
+
+
 async def notify_staff(
-    repos: Repositories, text: str, now: datetime, options: Sequence[Choice] = ()
+    repos: Repositories,
+    binder: Binder,
+    text: str,
+    now: datetime,
+    options: Sequence[Choice] = (),
 ) -> int:
     """Queue `text` for every staff member on every platform they use; returns how many."""
     sent = 0
     for member in await repos.members.list(role=Role.STAFF):
         for identity in member.identities:
-            await repos.outbox.enqueue(identity.platform, identity.external_id, text, now, options)
+            await queue_for(
+                repos, binder, identity.platform, identity.external_id, text, now, options
+            )
             sent += 1
     return sent
 

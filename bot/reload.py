@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import datetime
 
+from bot.binding import Binder
 from bot.notify import notify_staff
 from knowledge.source import KnowledgeSource, ReloadOutcome
 from storage.repositories import Repositories
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def reload_knowledge(
-    source: KnowledgeSource, repos: Repositories, now: datetime, *, force: bool
+    source: KnowledgeSource, repos: Repositories, binder: Binder, now: datetime, *, force: bool
 ) -> ReloadOutcome | None:
     """Reload when files or alternates changed (always with `force`); None when unchanged.
 
@@ -30,6 +31,7 @@ async def reload_knowledge(
         log.warning("knowledge base not reloaded:\n%s", problems)
         await notify_staff(
             repos,
+            binder,
             "The knowledge base edit was not loaded; the previous version is still answering."
             f" Problems:\n{problems}",
             now,

@@ -1,19 +1,22 @@
 """Routers declare what each capability answers; the route table resolves an event to a handler.
 
-Each handlers/ module owns a `Router` and registers commands, choice payloads, conversation steps
-and (for the FAQ) free text. The core includes every router into one `RouteTable`, which also
-builds /help and the main menu from what was registered, so a capability's entry appears exactly
-when its handler exists.
+Each handlers/ module owns a `Router` and registers commands, choice payload kinds, conversation
+steps and (for the FAQ) free text. The core includes every router into one `RouteTable`, which
+also builds /help and the main menu from what was registered, so a capability's entry appears
+exactly when its handler exists.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
+from bot.flows import Step
 from bot.messages import ChoicePress, CommandMessage, InboundEvent, Reply
+from bot.payloads import Payload, Slug
 from domain.people import MemberRef, Role
 
 if TYPE_CHECKING:
@@ -21,8 +24,14 @@ if TYPE_CHECKING:
     from storage.conversations import StoredState
 
 Handler = Callable[[InboundEvent, "Context"], Awaitable[list[Reply]]]
+P = TypeVar("P", bound=Payload)
+ChoiceHandler = Callable[[InboundEvent, "Context", P], Awaitable[list[Reply]]]
 
-MENU_KEY = "menu"  # a menu choice `menu:help` runs the command /help
+
+class MenuChoice(Payload, prefix="menu"):
+    """A main-menu entry: pressing it runs the command, as if typed without arguments."""
+
+    command: Annotated[str, Slug(re.compile(r"[a-z][a-z0-9_]*"), 32)]
 
 
 class Access(StrEnum):
@@ -70,7 +79,7 @@ class Router:
     def __init__(self, name: str) -> None:
         self.name = name
         self.commands: dict[str, tuple[CommandInfo, Route]] = {}
-        self.choices: dict[str, Route] = {}
+        self.choices: dict[type[Payload], Route] = {}
         self.steps: dict[tuple[str, str], Route] = {}
         self.text_route: Route | None = None
 
@@ -98,23 +107,27 @@ class Router:
         return register
 
     def choice(
-        self, key: str, *, access: Access = Access.ANYONE, private_only: bool = False
-    ) -> Callable[[Handler], Handler]:
-        """Register choices whose payload is `key` or starts with `key:`."""
+        self, kind: type[P], *, access: Access = Access.ANYONE, private_only: bool = False
+    ) -> Callable[[ChoiceHandler[P]], ChoiceHandler[P]]:
+        """Register presses of payloads of `kind`; the handler gets the typed payload."""
 
-        def register(handler: Handler) -> Handler:
-            self.choices[key] = Route(f"choice:{key}", handler, access, private_only)
+        def register(handler: ChoiceHandler[P]) -> ChoiceHandler[P]:
+            async def pressed(event: InboundEvent, ctx: Context) -> list[Reply]:
+                content = event.content
+                assert isinstance(content, ChoicePress) and isinstance(content.value, kind)
+                return await handler(event, ctx, content.value)
+
+            route = Route(f"choice:{kind.prefix}", pressed, access, private_only)
+            self.choices[kind] = route
             return handler
 
         return register
 
-    def step(
-        self, flow: str, step: str, *, access: Access = Access.ANYONE
-    ) -> Callable[[Handler], Handler]:
-        """Register the handler for text typed while a conversation waits at `flow`/`step`."""
+    def step(self, step: Step, *, access: Access = Access.ANYONE) -> Callable[[Handler], Handler]:
+        """Register the handler for text typed while a conversation waits at `step`."""
 
         def register(handler: Handler) -> Handler:
-            self.steps[(flow, step)] = Route(f"step:{flow}/{step}", handler, access)
+            self.steps[step.key] = Route(f"step:{step.flow}/{step.name}", handler, access)
             return handler
 
         return register
@@ -134,7 +147,7 @@ class RouteTable:
 
     def __init__(self, routers: Iterable[Router]) -> None:
         self._commands: dict[str, tuple[CommandInfo, Route]] = {}
-        self._choices: dict[str, Route] = {}
+        self._choices: dict[type[Payload], Route] = {}
         self._steps: dict[tuple[str, str], Route] = {}
         self._text: Route | None = None
         for router in routers:
@@ -146,7 +159,7 @@ class RouteTable:
             (self._choices, router.choices),
             (self._steps, router.steps),
         ):
-            clash = table.keys() & entries.keys()
+            clash = [getattr(key, "prefix", key) for key in table.keys() & entries.keys()]
             if clash:
                 raise ValueError(f"router {router.name!r} registers {sorted(clash)} again")
             table.update(entries)  # type: ignore[attr-defined]
@@ -156,24 +169,21 @@ class RouteTable:
             self._text = router.text_route
 
     def resolve(self, event: InboundEvent, state: StoredState | None) -> Route | None:
-        """The route for an event, or None for an unknown command or a stale choice."""
+        """The route for an event, or None for an unknown command or a choice no route takes
+        (a menu entry or a capability that is gone)."""
         content = event.content
+        if isinstance(content, ChoicePress):
+            if content.value is None:
+                return None
+            if not isinstance(content.value, MenuChoice):
+                return self._choices.get(type(content.value))
+            content = CommandMessage(content.value.command)  # a menu entry runs its command
         if isinstance(content, CommandMessage):
             found = self._commands.get(content.name)
             return found[1] if found else None
-        if isinstance(content, ChoicePress):
-            menu_command = content.argument(MENU_KEY)
-            if menu_command:
-                found = self._commands.get(menu_command)
-                return found[1] if found else None
-            return self._choice_route(content.payload)
         if state is not None and (state.flow, state.step) in self._steps:
             return self._steps[(state.flow, state.step)]
         return self._text
-
-    def _choice_route(self, payload: str) -> Route | None:
-        matches = [key for key in self._choices if payload == key or payload.startswith(key + ":")]
-        return self._choices[max(matches, key=len)] if matches else None
 
     def command_names(self) -> frozenset[str]:
         """Every command registered, whoever may use it (access is checked when it runs)."""

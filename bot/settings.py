@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(
         default=1.0, gt=0, validation_alias="CEDP_SCHEDULER_POLL_SECONDS"
     )
+    # Binds button payloads to their recipient; unset, one is generated and kept in the database.
+    secret_key: SecretStr | None = Field(
+        default=None, min_length=32, validation_alias="CEDP_SECRET_KEY"
+    )
 
     # Telegram: on when the token is set.
     telegram_bot_token: SecretStr | None = Field(

@@ -7,24 +7,58 @@ answer through the bot (handlers/team.py).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.context import Context
-from bot.messages import Choice, ChoicePress, Choices, InboundEvent, Reply, Text, TextMessage
+from bot.messages import Choices, InboundEvent, Reply, Text, TextMessage
 from bot.notify import notify_staff
+from bot.payloads import EntryId, Payload, offer
 from bot.router import Router
 from knowledge.base import Entry, KnowledgeBase
 from storage.faq import Outcome
-from storage.models import AskedQuestion
 
 router = Router("faq")
 
-SHOW, PICK, NONE, VOTE, TEAM, NO_THANKS = (
-    "faq:show",
-    "faq:pick",
-    "faq:none",
-    "faq:vote",
-    "faq:team",
-    "faq:no",
-)
+
+class ShowEntry(Payload, prefix="faq:show"):
+    """A related question under an answer."""
+
+    entry: EntryId
+
+
+class PickSuggestion(Payload, prefix="faq:pick"):
+    """One of the "did you mean" suggestions for an asked question."""
+
+    asked: int
+    entry: EntryId
+
+
+class NoneOfThese(Payload, prefix="faq:none"):
+    asked: int
+
+
+class Verdict(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class Vote(Payload, prefix="faq:vote"):
+    """👍 or 👎 on the answer given to an asked question."""
+
+    asked: int
+    verdict: Verdict
+
+
+class HandOver(Payload, prefix="faq:team"):
+    """Consent to pass an asked question to the programme team."""
+
+    asked: int
+
+
+class NoThanks(Payload, prefix="faq:no"):
+    pass
+
+
 SMALL_TALK = (
     "Hello! I'm the information line of the Chief Executive Development Programme. "
     "Ask me anything about the programme, or send /start for the menu."
@@ -61,12 +95,7 @@ def _knowledge(ctx: Context) -> KnowledgeBase:
 
 
 def _offer_team(text: str, asked_id: int) -> list[Reply]:
-    return [
-        Choices(
-            text,
-            (Choice(ASK_TEAM, f"{TEAM}:{asked_id}"), Choice("No, thanks", NO_THANKS)),
-        )
-    ]
+    return [Choices(text, (offer(ASK_TEAM, HandOver(asked_id)), offer("No, thanks", NoThanks())))]
 
 
 def _answer(ctx: Context, entry: Entry, asked_id: int, tags: frozenset[str]) -> list[Reply]:
@@ -77,10 +106,10 @@ def _answer(ctx: Context, entry: Entry, asked_id: int, tags: frozenset[str]) -> 
         for entry_id in entry.follow_ups
         if entry_id in entries and entries[entry_id].visible_to(tags)
     ][:3]
-    options = tuple(Choice(item.question, f"{SHOW}:{item.id}") for item in related)
+    options = tuple(offer(item.question, ShowEntry(item.id)) for item in related)
     votes = (
-        Choice(HELPFUL, f"{VOTE}:{asked_id}:up"),
-        Choice(NOT_HELPFUL, f"{VOTE}:{asked_id}:down"),
+        offer(HELPFUL, Vote(asked_id, Verdict.UP)),
+        offer(NOT_HELPFUL, Vote(asked_id, Verdict.DOWN)),
     )
     return [Choices(entry.answer, options + votes)]
 
@@ -100,16 +129,12 @@ async def question(event: InboundEvent, ctx: Context) -> list[Reply]:
     if result.suggestions:
         asked_id = await faq.record(text, Outcome.UNSURE, None, ctx.now)
         options = tuple(
-            Choice(m.entry.question, f"{PICK}:{asked_id}:{m.entry.id}") for m in result.suggestions
+            offer(m.entry.question, PickSuggestion(asked_id, m.entry.id))
+            for m in result.suggestions
         )
-        return [Choices(UNSURE, (*options, Choice("None of these", f"{NONE}:{asked_id}")))]
+        return [Choices(UNSURE, (*options, offer("None of these", NoneOfThese(asked_id))))]
     asked_id = await faq.record(text, Outcome.DECLINED, None, ctx.now)
     return _offer_team(DONT_KNOW, asked_id)
-
-
-async def _asked(ctx: Context, argument: str) -> AskedQuestion | None:
-    head = argument.split(":", 1)[0]
-    return await ctx.repos.faq.get(int(head)) if head.isdigit() else None
 
 
 def _visible_entry(ctx: Context, event: InboundEvent, entry_id: str) -> Entry | None:
@@ -117,22 +142,21 @@ def _visible_entry(ctx: Context, event: InboundEvent, entry_id: str) -> Entry | 
     return entry if entry is not None and entry.visible_to(_tags(event)) else None
 
 
-@router.choice(SHOW)
-async def related_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    entry = _visible_entry(ctx, event, event.content.argument(SHOW))
+@router.choice(ShowEntry)
+async def related_chosen(event: InboundEvent, ctx: Context, pressed: ShowEntry) -> list[Reply]:
+    entry = _visible_entry(ctx, event, pressed.entry)
     if entry is None:
         return [Text(GONE)]
     asked_id = await ctx.repos.faq.record(entry.question, Outcome.ANSWERED, entry.id, ctx.now)
     return _answer(ctx, entry, asked_id, _tags(event))
 
 
-@router.choice(PICK)
-async def suggestion_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    argument = event.content.argument(PICK)
-    asked = await _asked(ctx, argument)
-    entry = _visible_entry(ctx, event, argument.partition(":")[2])
+@router.choice(PickSuggestion)
+async def suggestion_chosen(
+    event: InboundEvent, ctx: Context, pressed: PickSuggestion
+) -> list[Reply]:
+    asked = await ctx.repos.faq.get(pressed.asked)
+    entry = _visible_entry(ctx, event, pressed.entry)
     if asked is None:
         return [Text(STALE)]
     if entry is None:
@@ -141,36 +165,32 @@ async def suggestion_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     return _answer(ctx, entry, asked.id, _tags(event))
 
 
-@router.choice(NONE)
-async def none_of_these(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    asked = await _asked(ctx, event.content.argument(NONE))
+@router.choice(NoneOfThese)
+async def none_of_these(event: InboundEvent, ctx: Context, pressed: NoneOfThese) -> list[Reply]:
+    asked = await ctx.repos.faq.get(pressed.asked)
     if asked is None:
         return [Text(STALE)]
     await ctx.repos.faq.decline(asked)
     return _offer_team(NOT_FOUND, asked.id)
 
 
-@router.choice(VOTE)
-async def vote(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    argument = event.content.argument(VOTE)
-    asked = await _asked(ctx, argument)
-    direction = argument.rpartition(":")[2]
-    if asked is None or direction not in {"up", "down"}:
+@router.choice(Vote)
+async def vote(event: InboundEvent, ctx: Context, pressed: Vote) -> list[Reply]:
+    asked = await ctx.repos.faq.get(pressed.asked)
+    if asked is None:
         return [Text(STALE)]
-    if not await ctx.repos.faq.vote(asked.id, helpful=direction == "up"):
+    helpful = pressed.verdict is Verdict.UP
+    if not await ctx.repos.faq.vote(asked.id, helpful=helpful):
         return [Text("You've already told me about that answer, thanks.")]
-    if direction == "up":
+    if helpful:
         return [Text(THANKS_UP)]
     return _offer_team(f"{THANKS_DOWN} Would you like to ask the team directly?", asked.id)
 
 
-@router.choice(TEAM)
-async def hand_to_team(event: InboundEvent, ctx: Context) -> list[Reply]:
+@router.choice(HandOver)
+async def hand_to_team(event: InboundEvent, ctx: Context, pressed: HandOver) -> list[Reply]:
     """Pressing the button is the consent: the offer says the team will reply here."""
-    assert isinstance(event.content, ChoicePress)
-    asked = await _asked(ctx, event.content.argument(TEAM))
+    asked = await ctx.repos.faq.get(pressed.asked)
     if asked is None:
         return [Text(STALE)]
     if asked.team_question_id is not None:
@@ -186,6 +206,7 @@ async def hand_to_team(event: InboundEvent, ctx: Context) -> list[Reply]:
     asked.team_question_id = team_question.id
     await notify_staff(
         ctx.repos,
+        ctx.services.binder,
         f"New question for the programme team (#{team_question.id}) from "
         f"{team_question.asker_name}:\n«{asked.question}»\nSend /unanswered to answer it.",
         ctx.now,
@@ -193,6 +214,6 @@ async def hand_to_team(event: InboundEvent, ctx: Context) -> list[Reply]:
     return [Text(HANDED_OVER)]
 
 
-@router.choice(NO_THANKS)
-async def no_thanks(event: InboundEvent, ctx: Context) -> list[Reply]:
+@router.choice(NoThanks)
+async def no_thanks(event: InboundEvent, ctx: Context, pressed: NoThanks) -> list[Reply]:
     return [Text("No problem. Ask me anything else, or send /help.")]

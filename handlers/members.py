@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context
+from bot.flows import Flow, Step
 from bot.messages import (
-    Choice,
     ChoicePress,
     Choices,
     CommandMessage,
@@ -18,6 +18,7 @@ from bot.messages import (
     TextMessage,
 )
 from bot.parsing import parse_role, parse_tags
+from bot.payloads import Payload, offer
 from bot.router import Access, Router
 from domain.people import Role
 from handlers.start import main_menu
@@ -26,7 +27,19 @@ from storage.members import to_ref
 
 router = Router("members")
 
-JOIN_FLOW, CODE_STEP = "join", "code"
+
+class JoinFlow(Flow, name="join"):
+    """Joining without the code on the command line: the bot asks for it."""
+
+    CODE = Step()
+
+
+class InviteRole(Payload, prefix="invite"):
+    """The role a staff member picked for a new invite code."""
+
+    role: Role
+
+
 CHAT_INVITE_USES = 1
 CHAT_INVITE_DAYS = 14
 
@@ -60,12 +73,12 @@ async def join(event: InboundEvent, ctx: Context) -> list[Reply]:
         return [Text(f"You're already a member, {event.member.display_name}. Send /me to check.")]
     code = "".join(_args(event))
     if not code:
-        await ctx.conversation.go_to(JOIN_FLOW, CODE_STEP)
+        await ctx.conversation.go_to(JoinFlow.CODE)
         return [Text(ASK_FOR_CODE)]
     return await _redeem(event, ctx, code)
 
 
-@router.step(JOIN_FLOW, CODE_STEP)
+@router.step(JoinFlow.CODE)
 async def join_code_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert isinstance(event.content, TextMessage)
     return await _redeem(event, ctx, event.content.text)
@@ -175,7 +188,7 @@ async def _link_account(event: InboundEvent, ctx: Context, typed: str) -> list[R
 async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
     args = _args(event)
     if not args:
-        options = tuple(Choice(role.value.capitalize(), f"invite:{role.value}") for role in Role)
+        options = tuple(offer(role.value.capitalize(), InviteRole(role)) for role in Role)
         return [Choices("Which role should the invite give?", options)]
     try:
         role = parse_role(args[0])
@@ -185,14 +198,10 @@ async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
     return [Text(await _new_invite_text(ctx, role, tags))]
 
 
-@router.choice("invite", access=Access.STAFF, private_only=True)
-async def invite_role_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
+@router.choice(InviteRole, access=Access.STAFF, private_only=True)
+async def invite_role_chosen(event: InboundEvent, ctx: Context, pressed: InviteRole) -> list[Reply]:
     assert isinstance(event.content, ChoicePress)
-    try:
-        role = parse_role(event.content.argument("invite"))
-    except ValueError:
-        return [Text("That button is from an older message. Send /invite to start again.")]
-    return [Edit(event.content.message_id, await _new_invite_text(ctx, role, []))]
+    return [Edit(event.content.message_id, await _new_invite_text(ctx, pressed.role, []))]
 
 
 async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.messages import Choice, Choices, InboundEvent, Reply, Text
-from bot.router import MENU_KEY, Router
+from bot.messages import Choices, InboundEvent, Reply, Text
+from bot.payloads import offer
+from bot.router import MenuChoice, Router
 from domain.people import MemberRef
 
 router = Router("start")
@@ -19,7 +20,7 @@ GUEST_NOTE = "You can ask questions straight away; members join with /join and t
 def main_menu(ctx: Context, member: MemberRef | None, text: str) -> Choices:
     """The menu as choices: every command on the menu that this person may use."""
     options = tuple(
-        Choice(info.menu_label, f"{MENU_KEY}:{info.name}")
+        offer(info.menu_label, MenuChoice(info.name))
         for info in ctx.services.routes.commands_for(member)
         if info.menu_label
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import Context
-from bot.messages import Choice, ChoicePress, Choices, InboundEvent, Reply, Text, TextMessage
+from bot.flows import Flow, Step
+from bot.messages import Choices, InboundEvent, Reply, Text, TextMessage
+from bot.payloads import EntryId, Payload, offer
 from bot.reload import reload_knowledge
 from bot.router import Access, Router
 from knowledge.base import KnowledgeBase
@@ -19,10 +21,30 @@ from storage.repositories import Repositories
 
 router = Router("team")
 
-ANSWER, ALTERNATE = "team:answer", "team:alt"
-ANSWER_FLOW, ANSWER_STEP = "team-answer", "text"
 SHOWN_AT_ONCE = 10
 MAX_ALTERNATE_CHARS = 300
+DONT_ADD = "Don't add"
+
+
+class AnswerFlow(Flow, name="team-answer"):
+    """A staff member typing the answer to a handed-over question."""
+
+    TEXT = Step()
+
+
+class StartAnswer(Payload, prefix="team:answer"):
+    question: int
+
+
+class LearnAlternate(Payload, prefix="team:alt"):
+    """Learn the answered question as a way of asking `entry`."""
+
+    question: int
+    entry: EntryId
+
+
+class DontLearn(Payload, prefix="team:keep"):
+    pass
 
 
 class TeamDeskError(Exception):
@@ -101,22 +123,22 @@ async def unanswered(event: InboundEvent, ctx: Context) -> list[Reply]:
     shown = rows[:SHOWN_AT_ONCE]
     more = f"\n(and {len(rows) - len(shown)} more)" if len(rows) > len(shown) else ""
     text = "Waiting for an answer:\n" + "\n".join(_describe(row) for row in shown) + more
-    return [Choices(text, tuple(Choice(f"Answer #{r.id}", f"{ANSWER}:{r.id}") for r in shown))]
+    return [Choices(text, tuple(offer(f"Answer #{r.id}", StartAnswer(r.id)) for r in shown))]
 
 
-@router.choice(ANSWER, access=Access.STAFF, private_only=True)
-async def start_answer(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    argument = event.content.argument(ANSWER)
-    row = await ctx.repos.team_questions.get(int(argument)) if argument.isdigit() else None
+@router.choice(StartAnswer, access=Access.STAFF, private_only=True)
+async def start_answer(event: InboundEvent, ctx: Context, pressed: StartAnswer) -> list[Reply]:
+    row = await ctx.repos.team_questions.get(pressed.question)
     if row is None or row.answer is not None:
         return [Text("That question has been answered already. Send /unanswered for the rest.")]
-    await ctx.conversation.go_to(ANSWER_FLOW, ANSWER_STEP, {"question_id": row.id})
+    await ctx.conversation.go_to(AnswerFlow.TEXT, {"question_id": row.id})
     return [Text(f"Type your answer to {_describe(row)}\nOr /cancel.")]
 
 
-@router.step(ANSWER_FLOW, ANSWER_STEP, access=Access.STAFF)
+@router.step(AnswerFlow.TEXT, access=Access.STAFF)
 async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
+    """Send the answer, then offer to learn the question as a way of asking an entry it
+    plausibly means: only the candidates the engine would itself suggest as "did you mean"."""
     assert isinstance(event.content, TextMessage) and ctx.conversation.state is not None
     question_id = int(ctx.conversation.state.data["question_id"])
     await ctx.conversation.finish()
@@ -124,33 +146,35 @@ async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
         row = await answer_question(ctx.repos, question_id, event.content.text, ctx.now)
     except TeamDeskError as error:
         return [Text(f"Not sent: {error}.")]
-    knowledge = ctx.services.knowledge.current
-    candidates = knowledge.match(row.question).candidates
-    options = tuple(
-        Choice(f"Add to: {m.entry.question}", f"{ALTERNATE}:{row.id}:{m.entry.id}")
-        for m in candidates
-    )
     sent = f"Sent to {row.asker_name}."
-    if not options or len(row.question) > MAX_ALTERNATE_CHARS:
+    if len(row.question) > MAX_ALTERNATE_CHARS:
         return [Text(sent)]
-    return [
-        Choices(f"{sent} Should I learn this question as a way of asking one of these?", options)
-    ]
+    plausible = ctx.services.knowledge.current.match(row.question).suggestions
+    options = tuple(
+        offer(f"Add to: {m.entry.question}", LearnAlternate(row.id, m.entry.id)) for m in plausible
+    )
+    if not options:
+        return [Text(sent)]
+    question = f"{sent} Should I learn this question as a way of asking one of these?"
+    return [Choices(question, (*options, offer(DONT_ADD, DontLearn())))]
 
 
-@router.choice(ALTERNATE, access=Access.STAFF, private_only=True)
-async def alternate_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
-    assert isinstance(event.content, ChoicePress)
-    question_id, _, entry_id = event.content.argument(ALTERNATE).partition(":")
-    if not question_id.isdigit():
-        return [Text("That button is from an older message.")]
+@router.choice(LearnAlternate, access=Access.STAFF, private_only=True)
+async def alternate_chosen(
+    event: InboundEvent, ctx: Context, pressed: LearnAlternate
+) -> list[Reply]:
     try:
         row = await add_alternate(
-            ctx.repos, ctx.services.knowledge.current, int(question_id), entry_id, ctx.now
+            ctx.repos, ctx.services.knowledge.current, pressed.question, pressed.entry, ctx.now
         )
     except TeamDeskError as error:
         return [Text(f"Not added: {error}.")]
-    return [Text(f"Learnt: «{row.question}» now also finds {entry_id} (live within seconds).")]
+    return [Text(f"Learnt: «{row.question}» now also finds {pressed.entry} (live within seconds).")]
+
+
+@router.choice(DontLearn, access=Access.STAFF, private_only=True)
+async def alternate_declined(event: InboundEvent, ctx: Context, pressed: DontLearn) -> list[Reply]:
+    return [Text("Fine: the knowledge base stays as it is.")]
 
 
 @router.command(
@@ -164,7 +188,9 @@ async def report(event: InboundEvent, ctx: Context) -> list[Reply]:
     "reload", summary="Reload the knowledge base now", access=Access.STAFF, private_only=True
 )
 async def reload(event: InboundEvent, ctx: Context) -> list[Reply]:
-    outcome = await reload_knowledge(ctx.services.knowledge, ctx.repos, ctx.now, force=True)
+    outcome = await reload_knowledge(
+        ctx.services.knowledge, ctx.repos, ctx.services.binder, ctx.now, force=True
+    )
     assert outcome is not None
     if outcome.problems:
         return [

@@ -27,7 +27,10 @@ _KNOWN_KEYS = {*_REQUIRED_TEXT, *_LIST_KEYS}
 # Every scalar stays text (an answer of "yes" must not become True), parsed by libyaml when
 # PyYAML was built with it (several times faster), else by the pure-Python parser.
 _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a choice payload must fit in 64 bytes
+# An entry id travels in button payloads, which must fit Telegram's 64 bytes with their binding
+# tag (see bot.payloads and tests/bot/test_payloads.py).
+ENTRY_ID_MAX = 32
+ENTRY_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{ENTRY_ID_MAX - 1}}}")
 _LIST_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
 
 
@@ -115,9 +118,13 @@ def _parse_entry(raw: Any, file: str, index: int, problems: list[Problem]) -> En
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             problems.append(Problem(file, label, f"{key} must be a list of text"))
-    if isinstance(raw.get("id"), str) and not _ID.match(raw["id"].strip()):
+    if isinstance(raw.get("id"), str) and not ENTRY_ID.fullmatch(raw["id"].strip()):
         problems.append(
-            Problem(file, label, "id must be lower-case letters, digits and dashes (at most 40)")
+            Problem(
+                file,
+                label,
+                f"id must be lower-case letters, digits and dashes (at most {ENTRY_ID_MAX})",
+            )
         )
     for key in sorted(raw.keys() - _KNOWN_KEYS):
         problems.append(Problem(file, label, f"unknown key {key!r}"))

@@ -229,3 +229,13 @@ class KnowledgeAlternate(Base):
     entry_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SecretKey(Base):
+    """A key the bot generated for itself when none is configured, shared by every worker."""
+
+    __tablename__ = "secret_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.adapters.session import ChatSession, render_plain
 from bot.core import Bot
 from bot.messages import ChoicePress, Conversation, InboundEvent, Reply, Sender, parse_text
+from bot.payloads import Payload
 
 TEST_PLATFORM = "test"
 
@@ -48,9 +49,17 @@ class TestChat:
         return await self.press_payload(shown.choice.payload, shown.message_id)
 
     async def press_payload(self, payload: str, message_id: str | None = None) -> list[Reply]:
-        """Press a choice by payload, e.g. one from an old message."""
+        """Press a choice by its payload as the platform returns it: one shown to this person
+        earlier, someone else's, or made up."""
         content = ChoicePress(payload, message_id)
         return await self._handle(InboundEvent(self.sender, self.conversation, content))
+
+    async def press_bound(self, payload: Payload, message_id: str | None = None) -> list[Reply]:
+        """Press a button the bot could have shown this person, e.g. one whose record is gone."""
+        bound = self._bot.services.binder.bind(
+            payload.pack(), self.sender.platform, self.sender.external_id
+        )
+        return await self.press_payload(bound, message_id)
 
     async def inbox(self) -> list[Reply]:
         """Messages the bot queued for this person from elsewhere (answers, notifications)."""
@@ -67,6 +76,10 @@ class TestChat:
     def text(self) -> str:
         """The latest replies as the terminal would show them."""
         return render_plain(self.last)
+
+    def payload(self, label: str) -> str:
+        """The payload of the choice with this label on screen, to press again later."""
+        return self._session.by_label(label).choice.payload
 
     @property
     def labels(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messages import ChoicePress, CommandMessage, TextMessage, clean_text, parse_text
+from bot.messages import CommandMessage, TextMessage, clean_text, parse_text
 
 
 def test_a_command_with_arguments() -> None:
@@ -27,12 +27,6 @@ def test_control_characters_are_dropped_but_lines_kept() -> None:
 
 def test_unicode_is_normalised_so_lookalikes_compare_equal() -> None:
     assert clean_text("cafe\u0301") == "café"
-
-
-def test_choice_argument_is_the_rest_of_the_payload() -> None:
-    press = ChoicePress("invite:member")
-    assert press.argument("invite") == "member"
-    assert press.argument("faq") == ""
 
 
 @given(st.text(max_size=500))

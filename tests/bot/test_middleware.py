@@ -12,8 +12,9 @@ from bot.adapters.testing import TestChat
 from bot.context import Context
 from bot.core import Bot
 from bot.logs import correlation_id
-from bot.messages import InboundEvent, Reply, Text
-from bot.middleware import SLOW_DOWN, SORRY
+from bot.messages import Choices, InboundEvent, Reply, Text
+from bot.middleware import NOT_YOURS, SLOW_DOWN, SORRY
+from bot.payloads import Payload, offer
 from bot.router import Access, Router
 from bot.settings import Settings
 from domain.people import Role
@@ -23,8 +24,24 @@ from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
 
+class Probe(Payload, prefix="test-middleware:probe"):
+    number: int
+
+
+probes_pressed: list[Probe] = []
+
+
 def _router() -> Router:
     router = Router("probe")
+
+    @router.command("probe", summary="Offers a probe button")
+    async def offer_probe(event: InboundEvent, ctx: Context) -> list[Reply]:
+        return [Choices("Press it", (offer("Probe", Probe(1)),))]
+
+    @router.choice(Probe)
+    async def probe_pressed(event: InboundEvent, ctx: Context, pressed: Probe) -> list[Reply]:
+        probes_pressed.append(pressed)
+        return [Text("probed")]
 
     @router.command("boom", summary="Fails after writing")
     async def boom(event: InboundEvent, ctx: Context) -> list[Reply]:
@@ -94,6 +111,19 @@ async def test_every_log_line_of_an_event_carries_one_correlation_id(
     finally:
         logging.getLogger("bot").removeHandler(handler)
     assert len(seen) >= 2 and len(set(seen)) == 1 and seen[0] != "-"
+
+
+async def test_a_button_is_opened_for_its_recipient_only_and_before_any_handler(
+    probe_bot: Bot,
+) -> None:
+    probes_pressed.clear()
+    alice, bob = TestChat(probe_bot, user_id="alice"), TestChat(probe_bot, user_id="bob")
+    await alice.send("/probe")
+    assert alice.payload("Probe").startswith("test-middleware:probe:1~")
+    assert await bob.press_payload(alice.payload("Probe")) == [Text(NOT_YOURS)]
+    assert probes_pressed == []
+    assert await alice.press("Probe") == [Text("probed")]
+    assert probes_pressed == [Probe(1)]  # the handler got the typed payload
 
 
 async def test_a_redelivered_event_is_answered_once(probe_bot: Bot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.flows import Flow, Step
 from bot.messages import (
     ChoicePress,
     CommandMessage,
@@ -13,12 +14,33 @@ from bot.messages import (
     Sender,
     TextMessage,
 )
-from bot.router import Access, Router, RouteTable
+from bot.payloads import Payload
+from bot.router import Access, MenuChoice, Router, RouteTable
 from domain.people import MemberRef, Role
 from storage.conversations import StoredState
 
 
+class Book(Payload, prefix="test-router:book"):
+    slot: int
+
+
+class Confirm(Payload, prefix="test-router:confirm"):
+    slot: int
+
+
+class Unrouted(Payload, prefix="test-router:unrouted"):
+    pass
+
+
+class JoinFlow(Flow, name="test-router-join"):
+    CODE = Step()
+
+
 async def _noop(event, ctx) -> list[Reply]:
+    return []
+
+
+async def _pressed(event, ctx, payload) -> list[Reply]:
     return []
 
 
@@ -38,9 +60,9 @@ def table() -> RouteTable:
     core.command("me", summary="Me", access=Access.MEMBERS)(_noop)
     core.command("slots", summary="Slots", access=Access.COACHES)(_noop)
     core.command("invite", summary="Invite", access=Access.STAFF)(_noop)
-    core.choice("book")(_noop)
-    core.choice("book:confirm")(_noop)
-    core.step("join", "code")(_noop)
+    core.choice(Book)(_pressed)
+    core.choice(Confirm)(_pressed)
+    core.step(JoinFlow.CODE)(_noop)
     core.text()(_noop)
     return RouteTable([core])
 
@@ -50,26 +72,46 @@ def test_commands_resolve_by_name_and_unknown_ones_to_nothing(table: RouteTable)
     assert table.resolve(_event(CommandMessage("nope")), None) is None
 
 
-def test_the_longest_registered_choice_key_wins(table: RouteTable) -> None:
-    assert table.resolve(_event(ChoicePress("book:confirm:42")), None).name == "choice:book:confirm"
-    assert table.resolve(_event(ChoicePress("book:7")), None).name == "choice:book"
-    assert table.resolve(_event(ChoicePress("booking")), None) is None
+def _press(value: Payload | None) -> InboundEvent:
+    return _event(ChoicePress("as the platform sent it", value=value))
+
+
+def test_a_choice_resolves_by_the_kind_of_its_payload(table: RouteTable) -> None:
+    assert table.resolve(_press(Confirm(42)), None).name == "choice:test-router:confirm"
+    assert table.resolve(_press(Book(7)), None).name == "choice:test-router:book"
+    assert table.resolve(_press(Unrouted()), None) is None
+    assert table.resolve(_press(None), None) is None  # a kind this bot no longer makes
+
+
+async def test_a_choice_handler_receives_the_typed_payload() -> None:
+    received = []
+
+    async def confirm(event, ctx, pressed: Confirm) -> list[Reply]:
+        received.append(pressed)
+        return []
+
+    router = Router("booking")
+    router.choice(Confirm)(confirm)
+    route = RouteTable([router]).resolve(_press(Confirm(42)), None)
+    await route.handler(_press(Confirm(42)), None)
+    assert received == [Confirm(42)]
 
 
 def test_a_menu_choice_resolves_to_its_command(table: RouteTable) -> None:
-    assert table.resolve(_event(ChoicePress("menu:help")), None).name == "command:help"
-    assert table.resolve(_event(ChoicePress("menu:gone")), None) is None
+    assert table.resolve(_press(MenuChoice("help")), None).name == "command:help"
+    assert table.resolve(_press(MenuChoice("gone")), None) is None
 
 
 def test_text_goes_to_the_waiting_step_or_else_the_free_text_handler(table: RouteTable) -> None:
     text = _event(TextMessage("ABCD-EFGH"))
-    assert table.resolve(text, StoredState("join", "code", {})).name == "step:join/code"
+    waiting = StoredState("test-router-join", "code", {})
+    assert table.resolve(text, waiting).name == "step:test-router-join/code"
     assert table.resolve(text, None).name == "text"
     assert table.resolve(text, StoredState("old-flow", "gone", {})).name == "text"
 
 
 def test_commands_take_priority_over_a_waiting_step(table: RouteTable) -> None:
-    state = StoredState("join", "code", {})
+    state = StoredState("test-router-join", "code", {})
     assert table.resolve(_event(CommandMessage("help")), state).name == "command:help"
 
 
@@ -88,6 +130,14 @@ def test_two_capabilities_cannot_claim_the_same_command() -> None:
     first.command("book", summary="Book")(_noop)
     second.command("book", summary="Book again")(_noop)
     with pytest.raises(ValueError, match="'second' registers \\['book'\\] again"):
+        RouteTable([first, second])
+
+
+def test_two_capabilities_cannot_claim_the_same_payload_kind() -> None:
+    first, second = Router("first"), Router("second")
+    first.choice(Book)(_pressed)
+    second.choice(Book)(_pressed)
+    with pytest.raises(ValueError, match="'second' registers \\['test-router:book'\\] again"):
         RouteTable([first, second])
 
 

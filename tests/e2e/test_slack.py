@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.middleware import PRIVATE_ONLY
+from bot.middleware import NOT_YOURS, PRIVATE_ONLY
+from bot.router import MenuChoice
 from domain.people import Role
 from storage.repositories import Repositories
 from tests.conftest import create_invite
@@ -131,7 +132,9 @@ async def test_a_conversation_with_buttons_in_direct_messages(
     (menu,) = await platforms.wait_for("chat.postMessage", 1)
     assert menu.params["channel"] == channel
     assert "Hello" in menu.params["text"]
-    assert buttons(menu)["Help"] == "menu:help"
+    assert served.bot.services.binder.open(buttons(menu)["Help"], "slack", user) == MenuChoice(
+        "help"
+    )
 
     await press(served, user, buttons(menu)["Help"], channel=channel)
     help_ = (await platforms.wait_for("chat.postMessage", 2))[-1]
@@ -322,13 +325,20 @@ async def test_app_home_shows_the_main_menu_and_its_buttons_answer_in_direct_mes
     assert published.params["user_id"] == user
     assert published.params["view"]["type"] == "home"
     menu = buttons(published)
-    assert menu["Help"] == "menu:help"
+    assert served.bot.services.binder.open(menu["Help"], "slack", user) == MenuChoice("help")
 
     status, _ = await post_form(served, home_tab_press(user, menu["Help"]))
     assert status == 200
     (reply,) = await platforms.wait_for("chat.postMessage", 1)
     assert reply.params["channel"] == slack_dm_channel(user)
     assert "Here's what I can do" in reply.params["text"]
+
+    # Each person's Home tab is bound to them: the same button pressed by someone else is refused.
+    status, _ = await post_form(served, home_tab_press("U0MALLORY", menu["Help"]))
+    assert status == 200
+    refusal = (await platforms.wait_for("chat.postMessage", 2))[-1]
+    assert refusal.params["channel"] == slack_dm_channel("U0MALLORY")
+    assert refusal.params["text"] == NOT_YOURS
 
 
 async def test_replies_in_one_channel_are_paced_to_one_a_second_after_a_burst(

@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
 from bot.cli import main
 from bot.messages import File
+from bot.middleware import NOT_YOURS
 from bot.settings import Settings
 from domain.people import Role
+from handlers.faq import HANDED_OVER
 from storage.models import Delivery, Identity
 from storage.repositories import Repositories
 from tests.conftest import create_invite
@@ -172,6 +174,26 @@ async def test_in_a_group_the_bot_speaks_only_when_addressed_and_keeps_personal_
     sent = await platforms.wait_for("sendMessage", count=2)
     assert "direct message" in sent[1].params["text"]
     assert "Name:" not in sent[1].params["text"]
+
+
+async def test_in_a_group_a_button_works_only_for_the_member_it_answered(
+    served: Served, platforms: LoopbackPlatforms
+) -> None:
+    group = {"chat_type": "supergroup"}
+    await post_update(served, telegram_message(1, ALICE, "@cedp_test_bot zxqv wplk", **group))
+    [offer] = await platforms.wait_for("sendMessage")
+    ask_team = button(offer, "Ask the programme team")
+
+    bob = ALICE + 1
+    await post_update(served, telegram_callback(2, bob, ask_team, message_id=9, **group))
+    [_, refusal] = await platforms.wait_for("sendMessage", count=2)
+    assert refusal.params["text"] == NOT_YOURS
+    async with served.bot.services.database.transaction() as session:
+        assert await Repositories.bound_to(session).team_questions.open() == []
+
+    await post_update(served, telegram_callback(3, ALICE, ask_team, message_id=9, **group))
+    [*_, handed_over] = await platforms.wait_for("sendMessage", count=3)
+    assert handed_over.params["text"] == HANDED_OVER
 
 
 async def test_a_reply_to_the_bot_in_a_group_counts_as_addressed(

@@ -15,6 +15,12 @@ from handlers.faq import (
     SMALL_TALK,
     THANKS_UP,
     UNSURE,
+    HandOver,
+    NoneOfThese,
+    PickSuggestion,
+    ShowEntry,
+    Verdict,
+    Vote,
 )
 from storage.repositories import Repositories
 from tests.conftest import join_as
@@ -44,9 +50,10 @@ async def test_pressing_a_related_question_answers_it(chat: TestChat) -> None:
 
 async def test_a_vote_is_counted_once(chat: TestChat) -> None:
     await chat.send("How do I join the programme?")
+    down = chat.payload(NOT_HELPFUL)
     await chat.press(HELPFUL)
     assert chat.text == THANKS_UP
-    await chat.press_payload("faq:vote:1:down")  # the same answer's other button, pressed later
+    await chat.press_payload(down)  # the same answer's other button, pressed later
     assert "already told me" in chat.text
 
 
@@ -75,9 +82,10 @@ async def test_handing_over_needs_the_press_and_happens_once(bot: Bot, chat: Tes
     await chat.send("zxqv wplk")
     async with bot.services.database.transaction() as session:
         assert await Repositories.bound_to(session).team_questions.open() == []
+    ask_team = chat.payload(ASK_TEAM)
     await chat.press(ASK_TEAM)
     assert chat.text == HANDED_OVER
-    await chat.press_payload("faq:team:1")
+    await chat.press_payload(ask_team)
     assert chat.text == ALREADY_HANDED_OVER
     async with bot.services.database.transaction() as session:
         [row] = await Repositories.bound_to(session).team_questions.open()
@@ -108,7 +116,7 @@ async def test_an_entry_for_an_audience_is_shown_only_to_members_with_that_tag(b
     guest = TestChat(bot, user_id="guest")
     await guest.send(entry.question)
     assert entry.answer not in guest.text
-    await guest.press_payload(f"faq:show:{entry.id}")
+    await guest.press_bound(ShowEntry(entry.id))
     assert entry.answer not in guest.text
 
     tagged = TestChat(bot, user_id="tagged")
@@ -118,10 +126,15 @@ async def test_an_entry_for_an_audience_is_shown_only_to_members_with_that_tag(b
 
 
 async def test_buttons_for_gone_entries_or_questions_say_so(chat: TestChat) -> None:
-    await chat.press_payload("faq:show:removed-entry")
+    await chat.press_bound(ShowEntry("removed-entry"))
     assert "no longer in my knowledge base" in chat.text
-    for payload in ("faq:pick:999:join-how", "faq:vote:999:up", "faq:team:999", "faq:none:x"):
-        await chat.press_payload(payload)
+    for payload in (
+        PickSuggestion(999, "join-how"),
+        Vote(999, Verdict.UP),
+        HandOver(999),
+        NoneOfThese(999),
+    ):
+        await chat.press_bound(payload)
         assert "older question" in chat.text, payload
 
 

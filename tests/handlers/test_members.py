@@ -11,7 +11,7 @@ from bot.core import Bot
 from bot.messages import Choices, Edit, Text
 from bot.middleware import PRIVATE_ONLY
 from domain.people import Role
-from handlers.members import ASK_FOR_CODE, NOT_A_CODE
+from handlers.members import ASK_FOR_CODE, NOT_A_CODE, InviteRole
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, create_invite, join_as
 
@@ -150,7 +150,7 @@ async def test_members_cannot_create_invites_even_by_pressing_an_old_button(bot:
     await join_as(bot, member, Role.MEMBER)
     await member.send("/invite staff")
     assert "only available to programme staff" in member.text
-    await member.press_payload("invite:staff", "1")
+    await member.press_bound(InviteRole(Role.STAFF), "1")
     assert "only available to programme staff" in member.text
     async with bot.services.database.transaction() as session:
         invites = await Repositories.bound_to(session).invites.list()
@@ -165,7 +165,7 @@ async def test_personal_commands_are_refused_in_a_group_and_leak_nothing(bot: Bo
     for command in ("/me", "/invite member", f"/join {code}"):
         await in_group.send(command)
         assert in_group.text == PRIVATE_ONLY
-    await in_group.press_payload("invite:member", "1")
+    await in_group.press_bound(InviteRole(Role.MEMBER), "1")
     assert in_group.text == PRIVATE_ONLY
     async with bot.services.database.transaction() as session:
         invites = await Repositories.bound_to(session).invites.list()

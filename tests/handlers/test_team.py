@@ -14,6 +14,7 @@ from bot.core import Bot
 from bot.settings import SHIPPED_KNOWLEDGE, Settings
 from domain.people import Role
 from handlers.faq import ASK_TEAM
+from handlers.team import DONT_ADD, LearnAlternate, StartAnswer
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
@@ -63,6 +64,7 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
     asker = await _hand_over(desk, ODD_QUESTION)
     await staff.send("/unanswered")
     assert "#1 from Alice Jones" in staff.text
+    answer_first = staff.payload("Answer #1")
     await staff.press("Answer #1")
     assert "Type your answer" in staff.text
     await staff.send("It is a test string; nothing to worry about.")
@@ -78,7 +80,7 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
 
     await staff.send("/unanswered")
     assert staff.text == "No questions are waiting for the team."
-    await staff.press_payload("team:answer:1")
+    await staff.press_payload(answer_first)
     assert "answered already" in staff.text
 
 
@@ -87,9 +89,7 @@ async def test_an_answered_question_can_teach_the_knowledge_base(
 ) -> None:
     question = "what does the peer introductions thing cost me"
     await _hand_over(desk, question)
-    await staff.send("/unanswered")
-    await staff.press("Answer #1")
-    await staff.send("Nothing at all.")
+    await _answer_first(staff, "Nothing at all.")
     choice = next(label for label in staff.labels if label.startswith("Add to:"))
     await staff.press(choice)
     assert staff.text.startswith("Learnt:")
@@ -102,6 +102,43 @@ async def test_an_answered_question_can_teach_the_knowledge_base(
     assert result.answer is not None and result.answer.entry.id == entry_id
 
 
+async def _answer_first(staff: TestChat, answer: str = "Here is the answer.") -> None:
+    await staff.send("/unanswered")
+    await staff.press("Answer #1")
+    await staff.send(answer)
+
+
+async def _alternates(bot: Bot) -> list:
+    async with bot.services.database.transaction() as session:
+        return list(await Repositories.bound_to(session).faq.alternates())
+
+
+async def test_learning_offers_only_plausible_entries_and_a_way_out(
+    desk: Bot, staff: TestChat
+) -> None:
+    question = "can my deputy come instead"
+    result = desk.services.knowledge.current.match(question)
+    assert len(result.candidates) > len(result.suggestions) >= 1  # some candidates are far off
+    await _hand_over(desk, question)
+    await _answer_first(staff)
+    assert staff.labels == [f"Add to: {m.entry.question}" for m in result.suggestions] + [DONT_ADD]
+
+    await staff.press(DONT_ADD)
+    assert staff.text == "Fine: the knowledge base stays as it is."
+    assert await _alternates(desk) == []
+
+
+async def test_no_learning_is_offered_when_no_entry_is_plausible(
+    desk: Bot, staff: TestChat
+) -> None:
+    question = "how do I get a refund on my train ticket"
+    result = desk.services.knowledge.current.match(question)
+    assert result.candidates and not result.suggestions
+    await _hand_over(desk, question)
+    await _answer_first(staff)
+    assert staff.text == "Sent to Alice Jones." and staff.labels == []
+
+
 async def test_members_cannot_use_the_desk(desk: Bot) -> None:
     member = TestChat(desk, user_id="mo")
     await join_as(desk, member, Role.MEMBER)
@@ -109,9 +146,9 @@ async def test_members_cannot_use_the_desk(desk: Bot) -> None:
     for command in ("/unanswered", "/report", "/reload"):
         await member.send(command)
         assert member.text == "Sorry, that's only available to programme staff.", command
-    await member.press_payload("team:answer:1")
+    await member.press_bound(StartAnswer(1))
     assert "only available to programme staff" in member.text
-    await member.press_payload("team:alt:1:join-how")
+    await member.press_bound(LearnAlternate(1, "join-how"))
     assert "only available to programme staff" in member.text
     assert await member.inbox() == []  # staff notifications never reach members
 

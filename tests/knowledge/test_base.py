@@ -83,7 +83,7 @@ def test_problems_name_the_file_the_entry_and_what_is_wrong(tmp_path: Path) -> N
         "b.yaml: entry empty: missing answer",
         "b.yaml: entry dangling: unknown follow-up id 'missing-entry'",
         "b.yaml: entry typo: unknown key 'tagz'",
-        "b.yaml: entry Not A Slug: id must be lower-case letters, digits and dashes (at most 40)",
+        "b.yaml: entry Not A Slug: id must be lower-case letters, digits and dashes (at most 32)",
         "b.yaml: entry #6: is not a mapping of keys to values",
     }
 
