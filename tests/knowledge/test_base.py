@@ -88,6 +88,37 @@ def test_problems_name_the_file_the_entry_and_what_is_wrong(tmp_path: Path) -> N
     }
 
 
+def test_one_pass_lists_every_problem_even_in_an_entry_with_several(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "a.yaml",
+        """
+- id: tangled
+  question: Several things wrong?
+  tagz: [x]
+  follow_ups: [missing-entry]
+- id: pointer
+  question: Points at a broken entry?
+  answer: Yes.
+  follow_ups: [tangled, also-missing]
+- id: tangled
+  question: And a duplicate?
+  answer: Yes.
+""",
+    )
+
+    _, problems = check_knowledge(tmp_path)
+
+    assert {str(problem).replace(str(tmp_path) + "/", "") for problem in problems} == {
+        "a.yaml: entry tangled: missing answer",
+        "a.yaml: entry tangled: unknown key 'tagz'",
+        "a.yaml: entry tangled: unknown follow-up id 'missing-entry'",
+        "a.yaml: entry pointer: unknown follow-up id 'also-missing'",
+        "a.yaml: entry tangled: duplicate id (also in a.yaml)",
+    }
+    assert len(problems) == 5
+
+
 def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     _write(tmp_path, "broken.yaml", "- id: a\n  question: ok\n  answer: [unclosed\n- id: b\n")
     _, problems = check_knowledge(tmp_path)
