@@ -113,7 +113,7 @@ def test_a_whole_terminal_conversation_from_greeting_to_membership(cedp_bot: Run
     assert replies["menu"][1].startswith("bot> Here's what I can do")
     assert "Chief Executive Development Programme (CEDP)" in replies["faq"][1]
     assert "invite code" in replies["join"][1]
-    assert "Welcome to the programme, Alice! You've joined as member." in replies["code"][1]
+    assert "Welcome to the programme, Alice! You've joined as a member." in replies["code"][1]
     assert "Role: member" in replies["me"][1] and "Tags: new-ceo" in replies["me"][1]
     assert "I don't know /frobnicate" in replies["unknown"][1]
     assert "I didn't catch a question" in replies["empty"][1]
