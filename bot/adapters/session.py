@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.messages import Choice, Choices, Edit, File, Reply, Text
 
-CHOICE_DIGITS = 9  # longer numbers (a phone number, say) are text, not a choice
+CHOICE_DIGITS = 3  # longer numbers (an invite code of digits typed without its dash) are text
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,13 @@ async def test_a_number_from_an_older_menu_is_not_sent_as_a_question(bot: Bot) -
     assert await _missed(bot) == []
 
 
+def test_a_long_number_is_text_not_a_choice() -> None:
+    session = ChatSession()
+    session.receive([Choices("Pick:", (Choice("One", "a"),))])
+
+    assert session.by_number("23456789") is None  # an invite code typed without its dash
+
+
 async def test_an_edit_reply_shows_its_text(bot: Bot) -> None:
     code = await create_invite(bot, Role.STAFF)
     chat = _chat(bot, "sam", "Sam Staff")
