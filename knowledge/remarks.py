@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from enum import IntEnum
+from enum import StrEnum
 
 from knowledge.analysis import words
 from knowledge.lexicon import STOP_WORDS
 
 
-class Remark(IntEnum):
-    """Ordered: in a message with several ("ok thanks, bye") the highest answers."""
+class Remark(StrEnum):
+    GREETING = "greeting"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    UNCLEAR = "unclear"  # nothing to look up: punctuation, numbers, "1 OR 1=1", a keyboard mash
 
-    UNCLEAR = 0  # nothing to look up: punctuation, numbers, "1 OR 1=1", a keyboard mash
-    GREETING = 1
-    ACKNOWLEDGEMENT = 2
-    THANKS = 3
-    GOODBYE = 4
 
+# In a message with several kinds ("ok thanks, bye"), the one latest in this order answers.
+_PRECEDENCE = (Remark.GREETING, Remark.ACKNOWLEDGEMENT, Remark.THANKS, Remark.GOODBYE)
 
 _PHRASES: dict[Remark, tuple[str, ...]] = {
     Remark.GREETING: (
@@ -145,6 +146,16 @@ _LETTER = re.compile(r"[a-z]")
 
 def remark_in(text: str, folded: Sequence[str]) -> Remark | None:
     """The remark `text` is (`folded` being its words), or None when it may be a question."""
+    small_talk = _small_talk(text, folded)
+    if small_talk:
+        return max(small_talk, key=_PRECEDENCE.index)
+    if not any(_LETTER.search(word) for word in folded if word not in STOP_WORDS):
+        return Remark.UNCLEAR
+    return None
+
+
+def _small_talk(text: str, folded: Sequence[str]) -> list[Remark]:
+    """Every kind of small talk in the message, or none when it holds anything else as well."""
     found = [remark for emoji, remark in _EMOJI.items() if emoji in text]
     position = 0
     while position < len(folded):
@@ -157,13 +168,8 @@ def remark_in(text: str, folded: Sequence[str]) -> Remark | None:
         elif folded[position] in _FILLER:
             position += 1
         else:
-            break
-    else:
-        if found:
-            return max(found)
-    if not any(_LETTER.search(word) for word in folded if word not in STOP_WORDS):
-        return Remark.UNCLEAR
-    return None
+            return []
+    return found
 
 
 def _phrase_at(folded: Sequence[str], position: int) -> tuple[str, ...]:
