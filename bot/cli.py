@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     quiet = args.command in {"chat", "ask", "kb", "invites", "members", "db", "telegram", "jobs"}
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.secrets())
     try:
         if args.command == "ask":
             return _run_ask(settings, args, sys.stdin, sys.stdout)

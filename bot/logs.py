@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextvars import ContextVar
+from urllib.parse import quote
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
+
+FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+# Loggers that are noise at DEBUG. httpx and httpcore print request URLs, and Bot API URLs carry
+# the bot token: the redaction below would catch it, but they stay quiet regardless.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic.runtime.migration")
 
 
 class _CorrelationFilter(logging.Filter):
@@ -14,15 +21,38 @@ class _CorrelationFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr; httpx stays at WARNING because Bot API URLs carry the bot token."""
+class RedactingFormatter(logging.Formatter):
+    """Formats a record, then replaces every secret wherever it appears in the line: message,
+    arguments, exception text and stack. Libraries log URLs and headers we do not control
+    (python-telegram-bot logs `Set Bot API URL: .../bot<token>` at DEBUG), so redacting the
+    finished text is the only place that catches them all."""
+
+    def __init__(self, fmt: str, secrets: Mapping[str, str]) -> None:
+        super().__init__(fmt)
+        spellings = {
+            spelling: f"[{name}]"
+            for name, value in secrets.items()
+            for spelling in (value, quote(value, safe=""))
+            if value
+        }
+        # Longest first, so a secret that contains another is replaced whole.
+        self._replacements = sorted(spellings.items(), key=lambda item: -len(item[0]))
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret, label in self._replacements:
+            text = text.replace(secret, label)
+        return text
+
+
+def configure_logging(level: str, secrets: Mapping[str, str] | None = None) -> None:
+    """Log to stderr, with `secrets` (environment name → value, see `Settings.secrets`) shown
+    only as their names."""
     handler = logging.StreamHandler()
     handler.addFilter(_CorrelationFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s")
-    )
+    handler.setFormatter(RedactingFormatter(FORMAT, secrets or {}))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic.runtime.migration"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

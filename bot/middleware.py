@@ -44,9 +44,7 @@ TOO_LONG = (
 UNKNOWN_COMMAND = "I don't know /{name}. Send /help to see the commands I understand."
 STALE_CHOICE = "That button is from an older message and no longer works. Send /start for the menu."
 NOT_YOURS = "That button isn't for you, or it has expired."
-JOIN_FIRST = (
-    "That's for programme members. If you have an invite code, send /join followed by the code."
-)
+JOIN_FIRST = "That's for {who}. If you have an invite code, send /join followed by the code."
 NOT_ALLOWED = "Sorry, that's only available to {who}."
 PRIVATE_ONLY = "That's personal, so let's keep it private: send it to me in a direct message."
 
@@ -199,7 +197,11 @@ async def resolve_route(event: InboundEvent, ctx: Context, call_next: Handler) -
     return await call_next(event, ctx)
 
 
-_WHO = {Access.MEMBERS: "members", Access.COACHES: "coaches", Access.STAFF: "programme staff"}
+_WHO = {
+    Access.MEMBERS: "programme members",
+    Access.COACHES: "coaches",
+    Access.STAFF: "programme staff",
+}
 
 
 async def authorize(event: InboundEvent, ctx: Context, call_next: Handler) -> list[Reply]:
@@ -211,7 +213,8 @@ async def authorize(event: InboundEvent, ctx: Context, call_next: Handler) -> li
     if access.allows(event.member):
         return await call_next(event, ctx)
     log.info("refused %s to %s", ctx.route.name, event.member.role if event.member else "guest")
-    return [Text(JOIN_FIRST if event.member is None else NOT_ALLOWED.format(who=_WHO[access]))]
+    refusal = JOIN_FIRST if event.member is None else NOT_ALLOWED  # a guest may join
+    return [Text(refusal.format(who=_WHO[access]))]
 
 
 DEFAULT_MIDDLEWARE: Sequence[Middleware] = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,3 +70,19 @@ class Settings(BaseSettings):
     slack_api_base_url: str = Field(
         default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL"
     )
+
+    def secrets(self) -> dict[str, str]:
+        """Every secret that is set, by its environment name: what the log must never show.
+
+        Any setting typed SecretStr counts, so a new secret is kept out of the log by its type;
+        so does a password inside the database URL.
+        """
+        found = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found[str(field.validation_alias or name)] = value.get_secret_value()
+        password = urlsplit(self.database_url).password
+        if password:
+            found["CEDP_DATABASE_URL password"] = unquote(password)
+        return found

@@ -2,7 +2,8 @@
 
 Confident: the answer, up to three related questions, and 👍 / 👎. Unsure: "did you mean" with
 the best three and "None of these". Not known: say so and offer to ask the programme team, who
-answer through the bot (handlers/team.py).
+answer through the bot (handlers/team.py). Small talk and text with nothing to look up are no
+questions: answered in kind, not recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.notify import notify_staff
 from bot.payloads import EntryId, Payload, offer
 from bot.router import Router
 from knowledge.base import Entry, KnowledgeBase
+from knowledge.remarks import Remark
 from storage.faq import Outcome
 
 router = Router("faq")
@@ -59,10 +61,23 @@ class NoThanks(Payload, prefix="faq:no"):
     pass
 
 
-SMALL_TALK = (
-    "Hello! I'm the information line of the Chief Executive Development Programme. "
-    "Ask me anything about the programme, or send /start for the menu."
-)
+# A message that is no question is answered in kind, never recorded or offered to the team.
+REMARK_REPLIES = {
+    Remark.GREETING: (
+        "Hello! I'm the information line of the Chief Executive Development Programme. "
+        "Ask me anything about the programme, or send /start for the menu."
+    ),
+    Remark.THANKS: "You're welcome! Ask me anything else about the programme whenever you like.",
+    Remark.ACKNOWLEDGEMENT: (
+        "OK. Ask me anything about the programme whenever you like, or send /help to see what "
+        "I can do."
+    ),
+    Remark.GOODBYE: "Goodbye, and thank you for getting in touch. I'm here whenever you need me.",
+    Remark.UNCLEAR: (
+        "Sorry, I didn't understand that. Ask me about the programme in a few words, for "
+        "example “How do I join?”, or send /help to see what I can do."
+    ),
+}
 UNSURE = "I'm not sure I understood. Did you mean one of these?"
 DONT_KNOW = (
     "I'm sorry, I don't know the answer to that. I can pass your question to the programme "
@@ -119,8 +134,8 @@ async def question(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert isinstance(event.content, TextMessage)
     text = event.content.text
     result = _knowledge(ctx).match(text, _tags(event))
-    if result.content_words == 0:
-        return [Text(SMALL_TALK)]
+    if result.remark is not None:
+        return [Text(REMARK_REPLIES[result.remark])]
     faq = ctx.repos.faq
     if result.answer is not None:
         entry = result.answer.entry

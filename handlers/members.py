@@ -54,6 +54,7 @@ REFUSALS = {
     RedeemFailure.EXPIRED: "That invite code has expired.",
 }
 ASK_TEAM = "Please ask the programme team for a new one."
+A_ROLE = {Role.MEMBER: "a member", Role.COACH: "a coach", Role.STAFF: "a member of staff"}
 
 
 def _args(event: InboundEvent) -> tuple[str, ...]:
@@ -101,14 +102,15 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
         return [Text(REFUSALS[invite] + suffix)]
     if ctx.conversation.state is not None:
         await ctx.conversation.finish()
+    role = Role(invite.role)
     member = await ctx.repos.members.create(
         display_name=event.sender.display_name or "member",
-        role=Role(invite.role),
+        role=role,
         tags=invite.tags,
         now=ctx.now,
         identity=(event.sender.platform, event.sender.external_id),
     )
-    welcome = f"Welcome to the programme, {member.display_name}! You've joined as {invite.role}."
+    welcome = f"Welcome to the programme, {member.display_name}! You've joined as {A_ROLE[role]}."
     return [main_menu(ctx, to_ref(member), welcome)]
 
 
@@ -214,6 +216,6 @@ async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:
     )
     tag_note = f" with tags {', '.join(created.tags)}" if created.tags else ""
     return (
-        f"Invite code {format_code(created.code)} for a {role.value}{tag_note}: one use, "
+        f"Invite code {format_code(created.code)} for {A_ROLE[role]}{tag_note}: one use, "
         f"valid for {CHAT_INVITE_DAYS} days. The person sends /join {format_code(created.code)}."
     )

@@ -105,20 +105,32 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _parse_entry(raw: Any, file: str, index: int, problems: list[Problem]) -> Entry | None:
-    if not isinstance(raw, dict):
-        problems.append(Problem(file, f"#{index + 1}", "is not a mapping of keys to values"))
-        return None
-    label = str(raw.get("id") or f"#{index + 1}")
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """An entry as written in its file, and the Entry it makes when it has no problems of its
+    own; ids and follow-ups are cross-checked either way, so one pass reports everything."""
+
+    file: str
+    label: str  # the id as written, or the entry's position when it has none
+    id: str | None
+    follow_ups: tuple[str, ...]
+    entry: Entry | None
+
+
+def _text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _parse_entry(raw: dict[str, Any], file: str, label: str, problems: list[Problem]) -> _Located:
     found = len(problems)
     for key in _REQUIRED_TEXT:
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             problems.append(Problem(file, label, f"missing {key}"))
     for key in _LIST_KEYS:
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        if not _text_list(raw.get(key, [])):
             problems.append(Problem(file, label, f"{key} must be a list of text"))
-    if isinstance(raw.get("id"), str) and not ENTRY_ID.fullmatch(raw["id"].strip()):
+    entry_id = raw["id"].strip() if isinstance(raw.get("id"), str) else None
+    if entry_id is not None and not ENTRY_ID.fullmatch(entry_id):
         problems.append(
             Problem(
                 file,
@@ -128,20 +140,22 @@ def _parse_entry(raw: Any, file: str, index: int, problems: list[Problem]) -> En
         )
     for key in sorted(raw.keys() - _KNOWN_KEYS):
         problems.append(Problem(file, label, f"unknown key {key!r}"))
+    follow_ups = tuple(raw["follow_ups"]) if _text_list(raw.get("follow_ups")) else ()
     if len(problems) > found:
-        return None
-    return Entry(
+        return _Located(file, label, entry_id or None, follow_ups, None)
+    entry = Entry(
         id=raw["id"].strip(),
         question=raw["question"].strip(),
         answer=reflow(raw["answer"]),
         alternates=tuple(raw.get("alternates", [])),
         tags=tuple(raw.get("tags", [])),
-        follow_ups=tuple(raw.get("follow_ups", [])),
+        follow_ups=follow_ups,
         audience=frozenset(raw.get("audience", [])),
     )
+    return _Located(file, label, entry.id, follow_ups, entry)
 
 
-def _read_file(file: Path, problems: list[Problem]) -> list[tuple[str, Entry]]:
+def _read_file(file: Path, problems: list[Problem]) -> list[_Located]:
     name = str(file)
     try:
         document = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
@@ -158,28 +172,40 @@ def _read_file(file: Path, problems: list[Problem]) -> list[tuple[str, Entry]]:
     if not isinstance(document, list):
         problems.append(Problem(name, None, "must be a list of entries"))
         return []
-    parsed = (_parse_entry(raw, name, i, problems) for i, raw in enumerate(document))
-    return [(name, entry) for entry in parsed if entry is not None]
+    located = []
+    for index, raw in enumerate(document):
+        label = f"#{index + 1}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(name, label, "is not a mapping of keys to values"))
+            continue
+        located.append(_parse_entry(raw, name, str(raw.get("id") or label), problems))
+    return located
 
 
 def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:
-    """Every entry that parsed, and every problem found across the files."""
+    """Every entry that parsed, and every problem found across the files, all in one pass."""
     problems: list[Problem] = []
     if not path.exists():
         return [], [Problem(str(path), None, "does not exist")]
     located = [item for file in yaml_files(path) for item in _read_file(file, problems)]
     seen: dict[str, str] = {}
-    for file, entry in located:
-        if entry.id in seen:
-            problems.append(Problem(file, entry.id, f"duplicate id (also in {seen[entry.id]})"))
-        seen.setdefault(entry.id, file)
-    for file, entry in located:
-        for follow_up in entry.follow_ups:
+    for item in located:
+        if item.id is None:
+            continue
+        if item.id in seen:
+            problems.append(
+                Problem(item.file, item.label, f"duplicate id (also in {seen[item.id]})")
+            )
+        seen.setdefault(item.id, item.file)
+    for item in located:
+        for follow_up in item.follow_ups:
             if follow_up not in seen:
-                problems.append(Problem(file, entry.id, f"unknown follow-up id {follow_up!r}"))
+                problems.append(
+                    Problem(item.file, item.label, f"unknown follow-up id {follow_up!r}")
+                )
     if not located and not problems:
         problems.append(Problem(str(path), None, "holds no entries"))
-    return [entry for _, entry in located], problems
+    return [item.entry for item in located if item.entry is not None], problems
 
 
 @contextmanager

@@ -14,6 +14,9 @@
    With the semantic extra, the cosine similarity to the closest phrasing is added.
 5. Decision: answer only when the top score is high and clear of the runner-up; "did you mean"
    when it is middling or close; otherwise decline.
+
+Before all that, a message that is no question (small talk, or text with nothing to look up) is
+set apart as a remark (knowledge/remarks.py) and matched against nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from knowledge.analysis import Analysis, Analyzer, normal_words, tokens, words
 from knowledge.lexicon import STOP_WORDS
+from knowledge.remarks import Remark, remark_in
 from knowledge.semantic import SemanticIndex
 from knowledge.spelling import SpellingCorrector
 
@@ -105,12 +109,13 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
-    """`answer` is set only when the engine is confident; `candidates` are the best three."""
+    """`answer` is set only when the engine is confident; `candidates` are the best three;
+    `remark` says what the message is instead when it is no question (then nothing is set)."""
 
     answer: Match | None
     candidates: tuple[Match, ...]
     suggest_threshold: float = 0.0
-    content_words: int = 0  # 0 for small talk such as "hello" or "thanks"
+    remark: Remark | None = None
 
     @property
     def suggestions(self) -> tuple[Match, ...]:
@@ -133,6 +138,12 @@ class _Query:
     term_set: frozenset[str]
     weight: float  # summed IDF of the terms: the whole the coverage is a share of
     unknown_share: float
+
+
+def _gibberish(folded: Sequence[str], content: int, unknown: int) -> bool:
+    """No word the knowledge base knows and not one function word: "asdf qwer", not a real
+    question about something unknown ("can I bring my dog?" gets an honest "I don't know")."""
+    return unknown == content and not any(word in STOP_WORDS for word in folded)
 
 
 class FaqEngine:
@@ -226,12 +237,12 @@ class FaqEngine:
         k1 = self.tuning.k1
         return self._idf[term] * tf * (k1 + 1) / (tf + k1)
 
-    def _analyse_query(self, question: str) -> tuple[Analysis, float]:
-        """The query's analysis after spelling correction, and the share of unknown content
-        (1.0 when there is no content at all)."""
+    def _analyse_query(self, folded: list[str]) -> tuple[Analysis, int, int]:
+        """The query's analysis after spelling correction, its number of content words, and how
+        many of those the knowledge base has never seen (nor anything one spelling slip away)."""
         corrected: list[str] = []
         content = unknown = 0
-        for word in words(question):
+        for word in folded:
             if word in STOP_WORDS or word in self._spelling:
                 corrected.append(word)
                 content += word not in STOP_WORDS
@@ -243,14 +254,19 @@ class FaqEngine:
                 corrected.append(word)
             else:
                 corrected.append(fixed)
-        return self._analyzer.analyse(corrected), (unknown / content if content else 1.0)
+        return self._analyzer.analyse(corrected), content, unknown
 
     def match(self, question: str, allowed: Callable[[Entry], bool]) -> MatchResult:
         tuning = self.tuning
-        analysis, unknown_share = self._analyse_query(question)
+        folded = words(question)
+        remark = remark_in(question, folded)
+        if remark is not None:
+            return MatchResult(None, (), tuning.suggest, remark)
+        analysis, content, unknown = self._analyse_query(folded)
+        if _gibberish(folded, content, unknown):
+            return MatchResult(None, (), tuning.suggest, Remark.UNCLEAR)
         terms = Counter(analysis.terms)
-        if not terms:
-            return MatchResult(None, (), tuning.suggest, 0)
+        unknown_share = unknown / content  # a remark has no content words, a question has some
         scores = self._retrieve(terms)
         best_possible = sum(
             self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
@@ -275,7 +291,6 @@ class FaqEngine:
 
         ranked = sorted(((score(index), index) for index in shortlist), reverse=True)[:3]
         candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
-        words_understood = len(analysis.stems) or len(analysis.concepts)
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         confident = (
             bool(candidates)
@@ -283,7 +298,7 @@ class FaqEngine:
             and candidates[0].score - runner_up >= tuning.margin
         )
         answer = candidates[0] if confident else None
-        return MatchResult(answer, candidates, tuning.suggest, words_understood)
+        return MatchResult(answer, candidates, tuning.suggest)
 
     def _first_allowed(self, ordered: Iterable[int], allowed: Callable[[Entry], bool]) -> list[int]:
         """The first `rerank_depth` entries of `ordered` this person may see."""

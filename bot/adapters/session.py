@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from bot.messages import Choice, Choices, Edit, File, Reply, Text
 
+CHOICE_DIGITS = 3  # longer numbers (an invite code of digits typed without its dash) are text
+
 
 @dataclass(frozen=True, slots=True)
 class Shown:
@@ -18,6 +20,17 @@ class Shown:
 
     choice: Choice
     message_id: str
+
+
+class NoSuchChoice(LookupError):
+    """A typed number that is no choice on screen; its text tells the person what is."""
+
+    def __init__(self, typed: str, on_screen: int) -> None:
+        if on_screen == 0:
+            hint = "type your question, or send /start for the menu"
+        else:
+            hint = f"pick 1{f' to {on_screen}' if on_screen > 1 else ''}, or type your question"
+        super().__init__(f"There's no choice {typed} on screen: {hint}.")
 
 
 class ChatSession:
@@ -42,10 +55,17 @@ class ChatSession:
         return numbered
 
     def by_number(self, typed: str) -> Shown | None:
-        """The choice numbered `typed` (1-based), if `typed` is such a number."""
-        if typed.isdigit() and 1 <= int(typed) <= len(self.shown):
-            return self.shown[int(typed) - 1]
-        return None
+        """The choice numbered `typed` (1-based); None when `typed` is not a number.
+
+        Raises NoSuchChoice for a number that is not on screen ("9" of three, "0", or one from
+        an older menu): a bare number is never meant as a question.
+        """
+        if not (typed.isascii() and typed.isdigit()) or len(typed) > CHOICE_DIGITS:
+            return None
+        number = int(typed)
+        if not 1 <= number <= len(self.shown):
+            raise NoSuchChoice(typed, len(self.shown))
+        return self.shown[number - 1]
 
     def by_label(self, label: str) -> Shown:
         for shown in self.shown:

@@ -120,7 +120,7 @@ def test_a_whole_terminal_conversation_from_greeting_to_membership(cedp_bot: Run
     assert replies["menu"][1].startswith("bot> Here's what I can do")
     assert "Chief Executive Development Programme (CEDP)" in replies["faq"][1]
     assert "invite code" in replies["join"][1]
-    assert "Welcome to the programme, Alice! You've joined as member." in replies["code"][1]
+    assert "Welcome to the programme, Alice! You've joined as a member." in replies["code"][1]
     assert "Role: member" in replies["me"][1] and "Tags: new-ceo" in replies["me"][1]
     assert "I don't know /frobnicate" in replies["unknown"][1]
     assert "I didn't catch a question" in replies["empty"][1]
@@ -520,10 +520,10 @@ def test_kb_eval_refuses_a_malformed_queries_file(cedp_bot: Run, tmp_path: Path)
 
 
 def test_the_team_answers_a_handed_over_question_from_the_terminal(cedp_bot: Run) -> None:
-    chat = cedp_bot("chat", "--user", "alice", "--name", "Alice", input="zxqv wplk\n1\n")
+    chat = cedp_bot("chat", "--user", "alice", "--name", "Alice", input="can I bring my dog?\n1\n")
     assert "passed your question to the programme team" in chat.stdout
     listed = cedp_bot("kb", "unanswered")
-    assert "1\t" in listed.stdout and "Alice\tzxqv wplk" in listed.stdout
+    assert "1\t" in listed.stdout and "Alice\tcan I bring my dog?" in listed.stdout
 
     answered = cedp_bot(
         "kb", "answer", "1", "A test phrase; ignore it.", "--alternate-of", "bot-what"
@@ -538,14 +538,14 @@ def test_the_team_answers_a_handed_over_question_from_the_terminal(cedp_bot: Run
     assert missing.returncode == 1 and "no question #99" in missing.stderr
 
     later = cedp_bot("chat", "--user", "alice", input="")
-    assert "The programme team has answered your question «zxqv wplk»" in later.stdout
+    assert "The programme team has answered your question «can I bring my dog?»" in later.stdout
     assert "No questions are waiting" in cedp_bot("kb", "unanswered").stdout
     report = cedp_bot("kb", "report")
-    assert "1 × not answered: «zxqv wplk»" in report.stdout
+    assert "1 × not answered: «can I bring my dog?»" in report.stdout
 
 
 def test_kb_answer_refuses_an_unknown_entry_and_sends_nothing(cedp_bot: Run) -> None:
-    cedp_bot("chat", "--user", "alice", input="zxqv wplk\n1\n")
+    cedp_bot("chat", "--user", "alice", input="can I bring my dog?\n1\n")
     result = cedp_bot("kb", "answer", "1", "Hello.", "--alternate-of", "no-such-entry")
     assert result.returncode == 1 and "no entry 'no-such-entry'" in result.stderr
     assert "1\t" in cedp_bot("kb", "unanswered").stdout  # rolled back: still waiting

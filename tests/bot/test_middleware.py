@@ -183,7 +183,9 @@ async def test_rate_limit_warns_once_then_stays_quiet_until_the_minute_is_over(
 async def test_staff_only_routes_refuse_guests_and_members(probe_bot: Bot) -> None:
     guest = TestChat(probe_bot, user_id="guest")
     await guest.send("/staffonly")
-    assert "/join" in guest.text and "staff secret" not in guest.text
+    assert guest.text == (
+        "That's for programme staff. If you have an invite code, send /join followed by the code."
+    )
 
     member = TestChat(probe_bot, user_id="member")
     await join_as(probe_bot, member, Role.MEMBER)
@@ -196,6 +198,9 @@ async def test_staff_only_routes_refuse_guests_and_members(probe_bot: Bot) -> No
 
 
 async def test_coach_only_routes_admit_coaches_and_staff(probe_bot: Bot) -> None:
+    guest = TestChat(probe_bot, user_id="guest")
+    await guest.send("/coachonly")
+    assert guest.text.startswith("That's for coaches. If you have an invite code, send /join")
     member = TestChat(probe_bot, user_id="member")
     await join_as(probe_bot, member, Role.MEMBER)
     await member.send("/coachonly")

@@ -22,7 +22,7 @@ from handlers.faq import ASK_TEAM, HANDED_OVER, NOT_HELPFUL
 from storage.models import Base
 from tests.conftest import FakeClock, join_as
 
-ODD_QUESTION = "zxqv wplk"
+ODD_QUESTION = "can I bring my dog?"
 REFUSED = [Text(NOT_YOURS)]
 # Rows every event writes whoever sends it: delivery ids and rate-limit windows.
 BOOKKEEPING = {"processed_events", "rate_limit_windows"}

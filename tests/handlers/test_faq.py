@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.messages import Choices, Text
@@ -12,7 +14,7 @@ from handlers.faq import (
     HANDED_OVER,
     HELPFUL,
     NOT_HELPFUL,
-    SMALL_TALK,
+    REMARK_REPLIES,
     THANKS_UP,
     UNSURE,
     HandOver,
@@ -22,8 +24,11 @@ from handlers.faq import (
     Verdict,
     Vote,
 )
+from knowledge.remarks import Remark
 from storage.repositories import Repositories
 from tests.conftest import join_as
+
+UNKNOWN_QUESTION = "can I bring my dog?"  # a real question the knowledge base cannot answer
 
 
 async def _most_missed(bot: Bot) -> list:
@@ -65,13 +70,35 @@ async def test_not_helpful_reaches_the_report_and_offers_the_team(bot: Bot, chat
     assert missed.entry_id == "join-how" and missed.question == "How do I join the programme?"
 
 
-async def test_small_talk_gets_a_friendly_prompt_not_a_hand_off(chat: TestChat) -> None:
-    assert await chat.send("hello!") == [Text(SMALL_TALK)]
-    assert await chat.send("thanks") == [Text(SMALL_TALK)]
+@pytest.mark.parametrize(
+    ("text", "remark"),
+    [
+        ("hello!", Remark.GREETING),
+        ("good morning", Remark.GREETING),
+        ("thank you so much", Remark.THANKS),
+        ("that was helpful", Remark.THANKS),
+        ("no", Remark.ACKNOWLEDGEMENT),
+        ("ok", Remark.ACKNOWLEDGEMENT),
+        ("bye for now", Remark.GOODBYE),
+        ("1 OR 1=1", Remark.UNCLEAR),
+        ("asdf qwer", Remark.UNCLEAR),
+    ],
+)
+async def test_a_remark_is_answered_in_kind_and_never_offered_to_the_team_or_reported(
+    bot: Bot, chat: TestChat, text: str, remark: Remark
+) -> None:
+    assert await chat.send(text) == [Text(REMARK_REPLIES[remark])]
+    assert await _most_missed(bot) == []
+
+
+async def test_nonsense_gets_a_hint_not_an_apology_for_not_knowing(chat: TestChat) -> None:
+    await chat.send("asdf qwer")
+    assert "didn't understand" in chat.text and "/help" in chat.text
+    assert DONT_KNOW not in chat.text
 
 
 async def test_an_unknown_question_is_admitted_and_offered_to_the_team(chat: TestChat) -> None:
-    replies = await chat.send("zxqv wplk")
+    replies = await chat.send(UNKNOWN_QUESTION)
     assert isinstance(replies[0], Choices) and replies[0].text == DONT_KNOW
     assert chat.labels == [ASK_TEAM, "No, thanks"]
     await chat.press("No, thanks")
@@ -79,7 +106,7 @@ async def test_an_unknown_question_is_admitted_and_offered_to_the_team(chat: Tes
 
 
 async def test_handing_over_needs_the_press_and_happens_once(bot: Bot, chat: TestChat) -> None:
-    await chat.send("zxqv wplk")
+    await chat.send(UNKNOWN_QUESTION)
     async with bot.services.database.transaction() as session:
         assert await Repositories.bound_to(session).team_questions.open() == []
     ask_team = chat.payload(ASK_TEAM)
@@ -89,7 +116,7 @@ async def test_handing_over_needs_the_press_and_happens_once(bot: Bot, chat: Tes
     assert chat.text == ALREADY_HANDED_OVER
     async with bot.services.database.transaction() as session:
         [row] = await Repositories.bound_to(session).team_questions.open()
-    assert row.question == "zxqv wplk" and row.recipient_id == "alice"
+    assert row.question == UNKNOWN_QUESTION and row.recipient_id == "alice"
 
 
 async def test_a_vague_question_offers_did_you_mean_with_none_of_these(

@@ -6,6 +6,8 @@ import asyncio
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.messages import Choices, Edit, Text
@@ -24,10 +26,26 @@ async def _members(bot: Bot) -> list:
 async def test_joining_gives_the_invites_role_and_tags(bot: Bot, chat: TestChat) -> None:
     code = await create_invite(bot, Role.COACH, tags=("new-ceo", "north-west"))
     await chat.send(f"/join {code}")
-    assert chat.text.startswith("Welcome to the programme, Alice Jones! You've joined as coach.")
+    assert chat.text.startswith("Welcome to the programme, Alice Jones! You've joined as a coach.")
     await chat.send("/me")
     assert "Role: coach" in chat.text and "Tags: new-ceo, north-west" in chat.text
     assert "Accounts: test" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("role", "as_whom"),
+    [(Role.MEMBER, "a member"), (Role.COACH, "a coach"), (Role.STAFF, "a member of staff")],
+)
+async def test_the_welcome_and_the_invite_name_each_role_in_plain_english(
+    bot: Bot, chat: TestChat, role: Role, as_whom: str
+) -> None:
+    await chat.send(f"/join {await create_invite(bot, role)}")
+    assert f"You've joined as {as_whom}." in chat.text
+
+    staff = TestChat(bot, user_id="sam")
+    await join_as(bot, staff, Role.STAFF)
+    await staff.send(f"/invite {role.value}")
+    assert f" for {as_whom}: one use" in staff.text
 
 
 async def test_codes_are_forgiving_about_case_spaces_and_dashes(bot: Bot, chat: TestChat) -> None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from bot.adapters.console import PROMPT, ConsoleChat, run_console
 from bot.adapters.session import ChatSession, render_plain
 from bot.core import Bot
 from bot.messages import Choice, Choices, Edit, File, Text
 from domain.people import Role
+from storage.repositories import Repositories
 from tests.conftest import create_invite
 
 
@@ -49,41 +58,47 @@ async def test_typing_a_number_presses_that_choice(bot: Bot) -> None:
     assert replies[3].startswith("Please type your invite code")
 
 
-async def _as_plain_text(bot: Bot, line: str) -> str:
-    """The reply to `line` from someone with no choices on screen at all."""
-    reply = await _chat(bot, "newcomer", "Newcomer").reply_to(line)
-    assert reply and "went wrong" not in reply
-    return reply
+async def _missed(bot: Bot) -> list:
+    async with bot.services.database.transaction() as session:
+        return await Repositories.bound_to(session).faq.most_missed()
 
 
-async def test_a_number_out_of_range_is_text_not_a_press(bot: Bot) -> None:
+async def test_a_number_out_of_range_says_which_choices_there_are(bot: Bot) -> None:
     chat = _chat(bot)
-    await chat.reply_to("/start")  # two choices on screen
+    await chat.reply_to("/start")  # three choices on screen
 
-    reply = await chat.reply_to("7")
-
-    assert reply == await _as_plain_text(bot, "7")
-    assert not reply.startswith("Here's what I can do")
+    assert await chat.reply_to("9") == (
+        "There's no choice 9 on screen: pick 1 to 3, or type your question."
+    )
+    assert (await chat.reply_to("1")).startswith("Here's what I can do")  # still on screen
+    assert await _missed(bot) == []
 
 
 async def test_zero_is_never_a_choice(bot: Bot) -> None:
     chat = _chat(bot)
     await chat.reply_to("/start")
 
-    reply = await chat.reply_to("0")
-
-    assert reply == await _as_plain_text(bot, "0")
+    assert (await chat.reply_to("0")).startswith("There's no choice 0 on screen: pick 1 to 3")
 
 
-async def test_a_number_with_no_choices_on_screen_is_text(bot: Bot) -> None:
+async def test_a_number_from_an_older_menu_is_not_sent_as_a_question(bot: Bot) -> None:
     chat = _chat(bot)
     await chat.reply_to("/start")
     assert (await chat.reply_to("1")).startswith("Here's what I can do")
 
     reply = await chat.reply_to("1")  # the help text offered no choices
 
-    assert reply == await _as_plain_text(bot, "1")
-    assert not reply.startswith("Here's what I can do")
+    assert reply == (
+        "There's no choice 1 on screen: type your question, or send /start for the menu."
+    )
+    assert await _missed(bot) == []
+
+
+def test_a_long_number_is_text_not_a_choice() -> None:
+    session = ChatSession()
+    session.receive([Choices("Pick:", (Choice("One", "a"),))])
+
+    assert session.by_number("23456789") is None  # an invite code typed without its dash
 
 
 async def test_an_edit_reply_shows_its_text(bot: Bot) -> None:
@@ -107,16 +122,64 @@ async def test_run_console_stops_cleanly_at_end_of_input(bot: Bot) -> None:
 
 
 async def test_an_interactive_terminal_gets_a_prompt_and_no_echo(bot: Bot) -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
+    controller, terminal = pty.openpty()
+    os.write(controller, b"/help\n\x04")  # a line, then Ctrl-D at the start of the next
     stdout = io.StringIO()
-    await run_console(_chat(bot), Terminal("/help\n"), stdout)
+    with os.fdopen(terminal, encoding="utf-8") as stdin:
+        await run_console(_chat(bot), stdin, stdout)
+    os.close(controller)
 
     printed = stdout.getvalue()
     assert printed.count(PROMPT) == 2  # before the line, and before end of input
     assert "/help\n" not in printed.split("Here's what I can do")[0]
+
+
+def test_ctrl_c_in_an_interactive_chat_ends_it_at_once(tmp_path: Path) -> None:
+    """A real `cedp-bot chat` on a terminal: SIGINT while it waits for a line stops it."""
+    env = {**os.environ, "CEDP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cedp.db'}"}
+    env["CEDP_SEMANTIC"] = "off"
+    controller, terminal = pty.openpty()
+    chat = subprocess.Popen(
+        [str(Path(sys.executable).parent / "cedp-bot"), "chat"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(terminal)
+    try:
+        printed = _read_until(controller, PROMPT.encode(), timeout=30)
+        chat.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        chat.wait(timeout=10)
+        took = time.monotonic() - started
+        printed += _read_until(controller, b"\0", timeout=0.5)  # whatever it said on the way out
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+        os.close(controller)
+
+    assert took < 2, f"took {took:.1f} s to stop"
+    assert b"Traceback" not in printed, printed.decode(errors="replace")
+
+
+def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
+    """What a terminal shows until `marker` appears, the process closes it, or time runs out."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen and (left := deadline - time.monotonic()) > 0:
+        if not select.select([fd], [], [], left)[0]:
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: every process holding the terminal has closed it
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
 
 
 def test_choices_are_numbered_across_every_reply_in_a_batch() -> None:
