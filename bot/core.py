@@ -50,7 +50,8 @@ class Bot:
         clock: Clock = utc_now,
         migrate: bool = True,
     ) -> Bot:
-        """Open the database, migrate it by default, and load the knowledge base."""
+        """Open the database (`DatabaseUnavailable` when it cannot be reached), migrate it by
+        default, and load the knowledge base."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
         services = Services(
@@ -63,6 +64,7 @@ class Bot:
         )
         bot = cls(services)
         try:
+            await database.reach()
             if migrate:
                 await upgrade_database(database.engine)
             await bot.refresh_knowledge(force=True)

@@ -14,7 +14,7 @@ import hmac
 import html
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -30,10 +30,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode, UpdateType
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable, respond
+from bot.adapters.errors import PlatformSetupError
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.text import split_text
@@ -208,24 +209,27 @@ class TelegramAdapter:
         app.cleanup_ctx.append(self._lifecycle)
 
     async def _lifecycle(self, _app: web.Application) -> AsyncIterator[None]:
-        """Start receiving; at shutdown stop receiving, finish the updates already taken."""
+        """Start receiving; at shutdown, or when starting failed half-way, stop receiving and
+        finish the updates already taken."""
         application = self.application
-        await application.initialize()
-        await application.start()
-        await self._api.set_my_commands(menu_commands(self._bot))
-        if self._polling:
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-        elif self._settings.telegram_webhook_url:
-            await register_webhook(self._api, self._settings)
-        self._pump.start()
         try:
+            with setting_up(self._settings):
+                await application.initialize()
+                await application.start()
+                await self._api.set_my_commands(menu_commands(self._bot))
+                if self._polling:
+                    assert application.updater is not None
+                    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                elif self._settings.telegram_webhook_url:
+                    await register_webhook(self._api, self._settings)
+            self._pump.start()
             yield
         finally:
             await self._pump.stop()
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
-            await application.stop()
+            if application.running:
+                await application.stop()
             await application.shutdown()
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,6 +368,28 @@ def _keyboard(options: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     )
 
 
+@contextlib.contextmanager
+def setting_up(settings: Settings) -> Iterator[None]:
+    """The SDK's errors while connecting and registering, as one `PlatformSetupError` with the
+    token masked (PTB's InvalidToken message, and some transport errors' URLs, carry it)."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+
+    def masked(text: str) -> str:
+        return text.replace(token, "<TELEGRAM_BOT_TOKEN>") if token else text
+
+    try:
+        yield
+    except InvalidToken:
+        raise PlatformSetupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+    except (BadRequest, Forbidden) as refusal:
+        raise PlatformSetupError(masked(f"Telegram refused: {refusal.message}")) from None
+    except TelegramError as error:  # NetworkError, TimedOut
+        where = settings.telegram_api_base_url
+        raise PlatformSetupError(
+            masked(f"cannot reach Telegram at {where}: {error.message}")
+        ) from None
+
+
 @contextlib.asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
     """A Bot API client outside the server, for set-up commands."""
@@ -374,8 +400,9 @@ async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
         base_url=settings.telegram_api_base_url,
         request=AiohttpRequest(connections=1),
     )
-    async with api:
-        yield api
+    with setting_up(settings):
+        async with api:
+            yield api
 
 
 async def register_webhook(api: TelegramBot, settings: Settings) -> None:
