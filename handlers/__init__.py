@@ -1,11 +1,18 @@
-"""One module per capability; each exposes a `router` the core includes."""
+"""One module per capability; each exposes a `router` the core includes, and those with
+terminal commands a `cli` in `handlers/<capability>_cli.py` that `cedp-bot` assembles."""
 
 from __future__ import annotations
 
+from bot.commandline import CliCommands
 from bot.router import Router
-from handlers import faq, members, start, team
+from handlers import faq, faq_cli, members, members_cli, start, team, team_cli
 
 
 def all_routers() -> list[Router]:
     """Every capability's router, in the order /help lists their commands."""
     return [start.router, members.router, team.router, faq.router]
+
+
+def all_cli_commands() -> list[CliCommands]:
+    """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
+    return [faq_cli.cli, team_cli.cli, members_cli.cli]

@@ -1,86 +1,22 @@
-"""The programme team's desk: questions people handed over, the report, knowledge reloads.
-
-The functions without a route (`answer_question`, `add_alternate`, `report_lines`) also serve
-the command line, so chat and terminal follow the same rules.
+"""The programme team's desk in chat: questions people handed over, the report, knowledge
+reloads. The rules are in services/team.py, which the command line (handlers/team_cli.py) calls
+too, so chat and terminal follow the same rules.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from bot.context import Context
 from bot.messages import Choice, ChoicePress, Choices, InboundEvent, Reply, Text, TextMessage
 from bot.reload import reload_knowledge
 from bot.router import Access, Router
-from knowledge.base import KnowledgeBase
-from storage.faq import Missed
+from services import team
 from storage.models import TeamQuestion
-from storage.repositories import Repositories
 
 router = Router("team")
 
 ANSWER, ALTERNATE = "team:answer", "team:alt"
 ANSWER_FLOW, ANSWER_STEP = "team-answer", "text"
 SHOWN_AT_ONCE = 10
-MAX_ALTERNATE_CHARS = 300
-
-
-class TeamDeskError(Exception):
-    """A request staff made that cannot be carried out; the message says why."""
-
-
-async def answer_question(
-    repos: Repositories, question_id: int, answer: str, now: datetime
-) -> TeamQuestion:
-    """Record the team's answer and queue it for the asker, exactly once."""
-    answer = answer.strip()
-    if not answer:
-        raise TeamDeskError("the answer is empty")
-    row = await repos.team_questions.answer(question_id, answer, now)
-    if row is None:
-        exists = await repos.team_questions.get(question_id)
-        raise TeamDeskError(
-            f"question #{question_id} was already answered"
-            if exists
-            else f"there is no question #{question_id}"
-        )
-    if row.recipient_id is not None:
-        await repos.outbox.enqueue(
-            row.platform,
-            row.recipient_id,
-            f"The programme team has answered your question «{row.question}»:\n\n{answer}",
-            now,
-        )
-        await repos.team_questions.forget_asker(row)
-    return row
-
-
-async def add_alternate(
-    repos: Repositories, knowledge: KnowledgeBase, question_id: int, entry_id: str, now: datetime
-) -> TeamQuestion:
-    """Teach an entry the way this person asked; live at the next knowledge reload."""
-    row = await repos.team_questions.get(question_id)
-    if row is None:
-        raise TeamDeskError(f"there is no question #{question_id}")
-    if entry_id not in knowledge.entries:
-        raise TeamDeskError(f"there is no entry {entry_id!r} in the knowledge base")
-    if len(row.question) > MAX_ALTERNATE_CHARS:
-        raise TeamDeskError("that question is too long to be a way of asking an entry")
-    await repos.faq.add_alternate(entry_id, row.question, now)
-    return row
-
-
-def report_lines(missed: list[Missed]) -> list[str]:
-    """Most-missed questions first: not answered, or answered but marked not helpful."""
-    if not missed:
-        return ["Nothing missed so far: no unanswered questions and no 👎."]
-    lines = []
-    for item in missed:
-        if item.entry_id is None:
-            lines.append(f"{item.count} × not answered: «{item.question}»")
-        else:
-            lines.append(f"{item.count} × 👎 on {item.entry_id} (e.g. «{item.question}»)")
-    return lines
 
 
 def _describe(row: TeamQuestion) -> str:
@@ -95,7 +31,7 @@ def _describe(row: TeamQuestion) -> str:
     private_only=True,
 )
 async def unanswered(event: InboundEvent, ctx: Context) -> list[Reply]:
-    rows = list(await ctx.repos.team_questions.open())
+    rows = list(await team.waiting_questions(ctx.repos))
     if not rows:
         return [Text("No questions are waiting for the team.")]
     shown = rows[:SHOWN_AT_ONCE]
@@ -108,8 +44,8 @@ async def unanswered(event: InboundEvent, ctx: Context) -> list[Reply]:
 async def start_answer(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert isinstance(event.content, ChoicePress)
     argument = event.content.argument(ANSWER)
-    row = await ctx.repos.team_questions.get(int(argument)) if argument.isdigit() else None
-    if row is None or row.answer is not None:
+    row = await team.waiting_question(ctx.repos, int(argument)) if argument.isdigit() else None
+    if row is None:
         return [Text("That question has been answered already. Send /unanswered for the rest.")]
     await ctx.conversation.go_to(ANSWER_FLOW, ANSWER_STEP, {"question_id": row.id})
     return [Text(f"Type your answer to {_describe(row)}\nOr /cancel.")]
@@ -121,8 +57,8 @@ async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
     question_id = int(ctx.conversation.state.data["question_id"])
     await ctx.conversation.finish()
     try:
-        row = await answer_question(ctx.repos, question_id, event.content.text, ctx.now)
-    except TeamDeskError as error:
+        row = await team.answer_question(ctx.repos, question_id, event.content.text, ctx.now)
+    except team.TeamDeskError as error:
         return [Text(f"Not sent: {error}.")]
     knowledge = ctx.services.knowledge.current
     candidates = knowledge.match(row.question).candidates
@@ -131,7 +67,7 @@ async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
         for m in candidates
     )
     sent = f"Sent to {row.asker_name}."
-    if not options or len(row.question) > MAX_ALTERNATE_CHARS:
+    if not options or not team.may_become_alternate(row):
         return [Text(sent)]
     return [
         Choices(f"{sent} Should I learn this question as a way of asking one of these?", options)
@@ -145,10 +81,10 @@ async def alternate_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     if not question_id.isdigit():
         return [Text("That button is from an older message.")]
     try:
-        row = await add_alternate(
+        row = await team.add_alternate(
             ctx.repos, ctx.services.knowledge.current, int(question_id), entry_id, ctx.now
         )
-    except TeamDeskError as error:
+    except team.TeamDeskError as error:
         return [Text(f"Not added: {error}.")]
     return [Text(f"Learnt: «{row.question}» now also finds {entry_id} (live within seconds).")]
 
@@ -157,7 +93,7 @@ async def alternate_chosen(event: InboundEvent, ctx: Context) -> list[Reply]:
     "report", summary="Most-missed questions first", access=Access.STAFF, private_only=True
 )
 async def report(event: InboundEvent, ctx: Context) -> list[Reply]:
-    return [Text("\n".join(report_lines(await ctx.repos.faq.most_missed())))]
+    return [Text("\n".join(await team.missed_report(ctx.repos)))]
 
 
 @router.command(
