@@ -60,11 +60,13 @@ class Bot:
         migrate: bool = True,
         middleware: Sequence[Middleware] = DEFAULT_MIDDLEWARE,
     ) -> Bot:
-        """Open the database, migrate it by default, find the payload key, and load the
-        knowledge base; background work (`start_background`) is left to the caller."""
+        """Open the database (`DatabaseUnavailable` when it cannot be reached), migrate it by
+        default, find the payload key, and load the knowledge base; background work
+        (`start_background`) is left to the caller."""
         encoder = await asyncio.to_thread(choose_encoder, settings.semantic)
         database = Database(settings.database_url)
         try:
+            await database.reach()
             if migrate:
                 await upgrade_database(database.engine)
             services = Services(

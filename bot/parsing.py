@@ -1,8 +1,10 @@
-"""Parsing of the small values people and staff type: tags, durations, roles."""
+"""Parsing of the small values people and staff type: tags, durations, roles, numbers,
+accounts. Each raises ValueError with a message that says what was expected."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from domain.people import Role
@@ -37,3 +39,25 @@ def parse_role(text: str) -> Role:
     except ValueError:
         choices = ", ".join(role.value for role in Role)
         raise ValueError(f"{text!r} is not a role: use one of {choices}") from None
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """A parser for a whole number from `low` to `high` (a count, a port, a record id)."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if digits.isascii() and digits.isdigit() and len(digits) <= len(str(high)):
+            number = int(digits)
+            if low <= number <= high:
+                return number
+        raise ValueError(f"must be a whole number from {low} to {high}")
+
+    return parse
+
+
+def parse_account(text: str) -> tuple[str, str]:
+    """`telegram:12345` → ("telegram", "12345"): a platform and that platform's id."""
+    platform, _, external_id = text.partition(":")
+    if not platform or not external_id:
+        raise ValueError(f"{text!r} is not PLATFORM:ID, e.g. telegram:12345 or console:alice")
+    return platform, external_id

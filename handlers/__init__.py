@@ -1,11 +1,13 @@
-"""One module per capability; each exposes a `router` the core includes, and its `JobKinds`
-when it has timed work."""
+"""One module per capability; each exposes a `router` the core includes, its `JobKinds` when it
+has timed work, and, when it has terminal commands, a `cli` in `handlers/<capability>_cli.py`
+that `cedp-bot` assembles."""
 
 from __future__ import annotations
 
+from bot.commandline import CliCommands
 from bot.router import Router
 from bot.scheduler import JobKinds
-from handlers import faq, members, start, team
+from handlers import faq, faq_cli, members, members_cli, start, team, team_cli
 
 
 def all_routers() -> list[Router]:
@@ -16,3 +18,8 @@ def all_routers() -> list[Router]:
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
     return []
+
+
+def all_cli_commands() -> list[CliCommands]:
+    """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
+    return [faq_cli.cli, team_cli.cli, members_cli.cli]

@@ -22,6 +22,7 @@ from bot.payloads import Payload, offer
 from bot.router import Access, Router
 from domain.people import Role
 from handlers.start import main_menu
+from services import members as membership
 from storage.invites import RedeemFailure, format_code, looks_like_code
 from storage.members import to_ref
 
@@ -90,28 +91,29 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
     if not looks_like_code(typed):
         await ctx.conversation.stay()
         return [Text(NOT_A_CODE)]
-    invite = await ctx.repos.invites.redeem(typed, ctx.now)
-    if isinstance(invite, RedeemFailure):
+    joined = await membership.join(
+        ctx.repos,
+        typed,
+        display_name=event.sender.display_name or "member",
+        account=(event.sender.platform, event.sender.external_id),
+        now=ctx.now,
+    )
+    if isinstance(joined, RedeemFailure):
         await ctx.conversation.stay()
         retry = (
             " Please check it and type it again, or /cancel."
             if ctx.conversation.state
             else (" Please check it and try again.")
         )
-        suffix = retry if invite is RedeemFailure.UNKNOWN else f" {ASK_TEAM}"
-        return [Text(REFUSALS[invite] + suffix)]
+        suffix = retry if joined is RedeemFailure.UNKNOWN else f" {ASK_TEAM}"
+        return [Text(REFUSALS[joined] + suffix)]
     if ctx.conversation.state is not None:
         await ctx.conversation.finish()
-    role = Role(invite.role)
-    member = await ctx.repos.members.create(
-        display_name=event.sender.display_name or "member",
-        role=role,
-        tags=invite.tags,
-        now=ctx.now,
-        identity=(event.sender.platform, event.sender.external_id),
+    welcome = (
+        f"Welcome to the programme, {joined.display_name}! "
+        f"You've joined as {A_ROLE[Role(joined.role)]}."
     )
-    welcome = f"Welcome to the programme, {member.display_name}! You've joined as {A_ROLE[role]}."
-    return [main_menu(ctx, to_ref(member), welcome)]
+    return [main_menu(ctx, to_ref(joined), welcome)]
 
 
 @router.command(
@@ -123,8 +125,7 @@ async def _redeem(event: InboundEvent, ctx: Context, typed: str) -> list[Reply]:
 )
 async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert event.member is not None
-    member = await ctx.repos.members.get(event.member.id)
-    assert member is not None
+    member = await membership.get_member(ctx.repos, event.member.id)
     tags = ", ".join(tag.tag for tag in member.tags) or "none"
     accounts = ", ".join(sorted({identity.platform for identity in member.identities}))
     return [
@@ -135,7 +136,7 @@ async def me(event: InboundEvent, ctx: Context) -> list[Reply]:
     ]
 
 
-LINK_MINUTES = 10
+LINK_MINUTES = membership.LINK_CODE_LIFETIME // timedelta(minutes=1)
 LINK_HOW = (
     "To use this account as your membership, send /link followed by the code from the app "
     "where you joined. No code yet? Send /link there first."
@@ -154,9 +155,7 @@ async def link(event: InboundEvent, ctx: Context) -> list[Reply]:
         return await _link_account(event, ctx, typed)
     if event.member is None:
         return [Text(LINK_HOW)]
-    code = format_code(
-        await ctx.repos.link_codes.create(event.member.id, ctx.now, timedelta(minutes=LINK_MINUTES))
-    )
+    code = await membership.new_link_code(ctx.repos, event.member.id, ctx.now)
     return [
         Text(
             f"Your link code is {code}. Within {LINK_MINUTES} minutes, send /link {code} to me "
@@ -171,11 +170,10 @@ async def _link_account(event: InboundEvent, ctx: Context, typed: str) -> list[R
         return [Text(f"This account is already yours, {event.member.display_name}: nothing to do.")]
     if not looks_like_code(typed):
         return [Text("That doesn't look like a link code: they look like ABCD-EFGH.")]
-    member_id = await ctx.repos.link_codes.redeem(typed, ctx.now)
-    member = await ctx.repos.members.get(member_id) if member_id is not None else None
+    account = (event.sender.platform, event.sender.external_id)
+    member = await membership.link_account(ctx.repos, typed, account, ctx.now)
     if member is None:
         return [Text("That link code is unknown or has expired. " + LINK_HOW)]
-    await ctx.repos.members.add_identity(member.id, event.sender.platform, event.sender.external_id)
     welcome = f"Linked. This is now the same membership as your other app, {member.display_name}."
     return [main_menu(ctx, to_ref(member), welcome)]
 
@@ -207,11 +205,12 @@ async def invite_role_chosen(event: InboundEvent, ctx: Context, pressed: InviteR
 
 
 async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:
-    created = await ctx.repos.invites.create(
+    created = await membership.create_invite(
+        ctx.repos,
         role=role,
         tags=tags,
-        max_uses=CHAT_INVITE_USES,
-        expires_at=ctx.now + timedelta(days=CHAT_INVITE_DAYS),
+        uses=CHAT_INVITE_USES,
+        valid_for=timedelta(days=CHAT_INVITE_DAYS),
         now=ctx.now,
     )
     tag_note = f" with tags {', '.join(created.tags)}" if created.tags else ""

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -72,6 +72,17 @@ def connection_was_lost(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or opened; the message names it (never its password)
+    and says why, in one line for the operator."""
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's wrapping and background link."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return str(cause).strip() or type(cause).__name__
+
+
 class Database:
     """The engine and a session factory; one session per inbound event or CLI command."""
 
@@ -92,6 +103,17 @@ class Database:
         """Raise unless the database answers a trivial query."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    async def reach(self) -> None:
+        """Ping once at start, so a wrong address or a server that is down is one clear error
+        (`DatabaseUnavailable`) instead of a driver traceback from the first real query."""
+        try:
+            await self.ping()
+        except (OSError, SQLAlchemyError) as error:  # TimeoutError is an OSError
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {where}: {_reason(error)}"
+            ) from error
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

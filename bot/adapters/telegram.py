@@ -18,7 +18,7 @@ import hmac
 import html
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -34,10 +34,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode, UpdateType
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
+from bot.adapters.errors import PlatformSetupError
 from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.telegram_http import AiohttpRequest
@@ -203,17 +204,20 @@ class TelegramAdapter:
         app.cleanup_ctx.append(self._lifecycle)
 
     async def _lifecycle(self, _app: web.Application) -> AsyncIterator[None]:
-        """Start receiving; at shutdown stop receiving, finish the updates already taken."""
-        await self.api.initialize()
-        await self.api.set_my_commands(menu_commands(self._bot))
-        if self._polling:
-            await self.api.delete_webhook()
-            self._poller.start()
-        elif self._settings.telegram_webhook_url:
-            await register_webhook(self.api, self._settings)
-        self.inbox.start()
-        self._pump.start()
+        """Start receiving; at shutdown, or when starting failed half-way, stop receiving and
+        finish the updates already taken."""
         try:
+            with setting_up(self._settings):
+                await self.api.initialize()
+                await self.api.set_my_commands(menu_commands(self._bot))
+                if self._polling:
+                    await self.api.delete_webhook()
+                elif self._settings.telegram_webhook_url:
+                    await register_webhook(self.api, self._settings)
+            if self._polling:
+                self._poller.start()
+            self.inbox.start()
+            self._pump.start()
             yield
         finally:
             await self._poller.stop()
@@ -403,6 +407,28 @@ def _keyboard(options: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     )
 
 
+@contextlib.contextmanager
+def setting_up(settings: Settings) -> Iterator[None]:
+    """The SDK's errors while connecting and registering, as one `PlatformSetupError` with the
+    token masked (PTB's InvalidToken message, and some transport errors' URLs, carry it)."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+
+    def masked(text: str) -> str:
+        return text.replace(token, "<TELEGRAM_BOT_TOKEN>") if token else text
+
+    try:
+        yield
+    except InvalidToken:
+        raise PlatformSetupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+    except (BadRequest, Forbidden) as refusal:
+        raise PlatformSetupError(masked(f"Telegram refused: {refusal.message}")) from None
+    except TelegramError as error:  # NetworkError, TimedOut
+        where = settings.telegram_api_base_url
+        raise PlatformSetupError(
+            masked(f"cannot reach Telegram at {where}: {error.message}")
+        ) from None
+
+
 @contextlib.asynccontextmanager
 async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
     """A Bot API client outside the server, for set-up commands."""
@@ -413,8 +439,9 @@ async def connect(settings: Settings) -> AsyncIterator[TelegramBot]:
         base_url=settings.telegram_api_base_url,
         request=AiohttpRequest(connections=1),
     )
-    async with api:
-        yield api
+    with setting_up(settings):
+        async with api:
+            yield api
 
 
 async def register_webhook(api: TelegramBot, settings: Settings) -> None:

@@ -549,3 +549,178 @@ def test_kb_answer_refuses_an_unknown_entry_and_sends_nothing(cedp_bot: Run) -> 
     result = cedp_bot("kb", "answer", "1", "Hello.", "--alternate-of", "no-such-entry")
     assert result.returncode == 1 and "no entry 'no-such-entry'" in result.stderr
     assert "1\t" in cedp_bot("kb", "unanswered").stdout  # rolled back: still waiting
+
+
+# rough edges: every failure the operator can act on is one line, never a traceback
+
+
+def _closed_port_url(password: str = "") -> str:
+    credentials = f"postgres:{password}" if password else "postgres"
+    return f"postgresql+asyncpg://{credentials}@127.0.0.1:{_free_port()}/nope"
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_a_number_of_uses_out_of_range_is_refused_in_one_line(cedp_bot: Run) -> None:
+    for uses in ("0", "10001", "-3", "many", "9" * 40):
+        result = cedp_bot("invites", "create", "--role", "member", "--uses", uses)
+
+        assert result.returncode == 2
+        assert "argument --uses: must be a whole number from 1 to 10000" in result.stderr
+        assert len(result.stderr) < 500, result.stderr
+        assert result.stdout == ""
+
+
+def test_an_id_too_large_for_the_database_is_refused_by_the_parser(cedp_bot: Run) -> None:
+    result = cedp_bot("members", "remove", "99999999999999999999")
+
+    assert result.returncode == 2
+    assert "argument ID: must be a whole number from 1 to 2147483647" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("invites", "list"),
+        ("invites", "create", "--role", "member"),
+        ("members", "list"),
+        ("kb", "unanswered"),
+        ("db", "current"),
+        ("db", "upgrade"),
+        ("chat", "--user", "alice"),
+        ("serve",),  # the database is reached before the port is bound
+    ],
+    ids=" ".join,
+)
+def test_an_unreachable_database_is_one_line_naming_it_without_its_password(
+    cedp_bot: Run, cli_env: dict[str, str], command: tuple[str, ...]
+) -> None:
+    cli_env["CEDP_DATABASE_URL"] = _closed_port_url(password="s3cret")
+
+    result = cedp_bot(*command)
+
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]  # serve may log its start first
+    assert line.startswith("cedp-bot: cannot reach the database at postgresql+asyncpg://"), line
+    assert "/nope: " in line and "Connect call failed" in line
+    assert "s3cret" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_one_line(
+    cedp_bot: Run, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    cli_env["CEDP_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'cedp.db'}"
+
+    result = cedp_bot("members", "list")
+
+    assert result.returncode == 1
+    assert _one_line(result.stderr).endswith("missing/cedp.db: unable to open database file")
+
+
+def _telegram_out_of_reach(cli_env: dict[str, str]) -> None:
+    cli_env.update(
+        TELEGRAM_BOT_TOKEN="123456:not-a-real-token",
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{_free_port()}/bot",
+        TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET="s",
+    )
+
+
+def test_setting_the_webhook_without_a_network_is_one_line(
+    cedp_bot: Run, cli_env: dict[str, str]
+) -> None:
+    _telegram_out_of_reach(cli_env)
+
+    result = cedp_bot("telegram", "set-webhook")
+
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert line.startswith("cedp-bot: cannot reach Telegram at http://127.0.0.1:"), line
+    assert "not-a-real-token" not in line
+
+
+def test_serve_that_cannot_reach_telegram_stops_with_one_line(
+    cedp_bot: Run, cli_env: dict[str, str]
+) -> None:
+    _telegram_out_of_reach(cli_env)
+
+    result = cedp_bot("serve", "--port", str(_free_port()))
+
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cedp-bot: cannot reach Telegram at http://127.0.0.1:"), result.stderr
+    assert "not-a-real-token" not in result.stderr
+    assert "Unclosed" not in result.stderr  # the half-started adapter was shut down
+
+
+def test_serve_on_a_port_in_use_is_one_line(cedp_bot: Run) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = cedp_bot("serve", "--port", str(port))
+
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"cedp-bot: cannot listen on 127.0.0.1:{port}: "), result.stderr
+
+
+def test_a_bad_setting_is_named_in_one_line(cedp_bot: Run, cli_env: dict[str, str]) -> None:
+    cli_env["CEDP_RATE_LIMIT_PER_MINUTE"] = "0"
+
+    result = cedp_bot("invites", "list")
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith("cedp-bot: setting CEDP_RATE_LIMIT_PER_MINUTE: ")
+
+
+@pytest.mark.parametrize(
+    ("command", "stdin"),
+    [
+        (("invites", "create", "--role", "member"), ""),
+        (("invites", "list"), ""),
+        (("ask",), "what is the CEDP\n" * 200),
+        (("kb", "check"), ""),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
+)
+def test_a_reader_that_went_away_ends_the_command_quietly(
+    cli_env: dict[str, str], tmp_path: Path, command: tuple[str, ...], stdin: str
+) -> None:
+    """`cedp-bot ... | head -1`: the pipe is closed before the command writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [str(CEDP_BOT), *command],
+            input=stdin.encode(),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=cli_env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.returncode == 1
+    assert result.stderr.decode() == ""
+
+
+def test_option_help_says_what_each_option_takes_and_its_allowed_values(cedp_bot: Run) -> None:
+    create = cedp_bot("invites", "create", "--help").stdout
+    add = cedp_bot("members", "add", "--help").stdout
+    listing = cedp_bot("members", "list", "--help").stdout
+
+    assert "--role {member,coach,staff}" in create
+    assert "--tags TAG,TAG" in create
+    assert "--uses N" in create and "1 to 10000" in create
+    assert "--expires DURATION" in create and "e.g. 14d, 12h, 2w" in create
+    assert "--identity PLATFORM:ID" in add and "telegram:12345" in add
+    assert "--role {member,coach,staff}" in listing and "--tag TAG" in listing

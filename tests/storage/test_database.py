@@ -8,9 +8,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
 
-from storage.database import Database
+from storage.database import Database, DatabaseUnavailable
 from storage.migrate import database_revision, upgrade_database
 
 
@@ -143,3 +144,16 @@ async def test_a_sqlite_write_waits_for_another_process_holding_the_lock(tmp_pat
         other.close()
     finally:
         await database.dispose()
+
+
+async def test_reaching_an_unreachable_database_names_it_without_its_password() -> None:
+    database = Database("postgresql+asyncpg://postgres:s3cret@127.0.0.1:1/none")
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            await database.reach()
+    finally:
+        await database.dispose()
+
+    message = str(caught.value)
+    assert message.startswith("cannot reach the database at postgresql+asyncpg://postgres:***@")
+    assert "127.0.0.1:1/none: " in message and "s3cret" not in message
