@@ -1,9 +1,9 @@
-"""One person's events in one conversation are handled one at a time, in arrival order.
+"""One person's deliveries are handled one at a time, in arrival order (bot/adapters/inbox.py).
 
-Platforms deliver quickly and adapters process many updates at once, so "/join CODE" followed at
+Platforms deliver quickly and the inbox handles many people at once, so "/join CODE" followed at
 once by "/me" could otherwise be answered in the wrong order, or the second before the first
-has committed. Ordering is per process; a platform delivers one person's updates to one worker
-in practice.
+has committed. Waiting for a turn holds nothing anybody else needs. Ordering is per process; a
+platform delivers one person's updates to one worker in practice.
 """
 
 from __future__ import annotations

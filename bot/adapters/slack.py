@@ -274,6 +274,17 @@ def press_input(body: dict[str, Any], action: dict[str, Any]) -> SlackInput:
     return SlackInput(user, content, press_id, conversation)
 
 
+def home_input(body: dict[str, Any]) -> SlackInput | None:
+    """The Home tab opened: it shows what /start answers. None for the other tabs."""
+    event = body["event"]
+    if event.get("tab") != "home":
+        return None
+    conversation = Conversation(PLATFORM, _text(event["channel"]), is_private=True)
+    return SlackInput(
+        _text(event["user"]), CommandMessage("start"), _text(body["event_id"]), conversation
+    )
+
+
 def _content_type(body: str) -> str:
     """Events come as JSON, commands and button presses as a form."""
     return (
@@ -319,11 +330,7 @@ def _input_of(payload: dict[str, Any], commands: frozenset[str]) -> SlackInput |
         if event_type == "app_mention":
             return mention_input(payload)
         if event_type == "app_home_opened":
-            event = payload["event"]
-            _text(event["channel"])
-            return SlackInput(
-                _text(event["user"]), CommandMessage("start"), _text(payload["event_id"])
-            )
+            return home_input(payload)
         return None
     if kind == "block_actions":
         actions = payload["actions"]
@@ -447,10 +454,11 @@ class SlackAdapter:
         await ack()
         await self._answer(press_input(body, action))
 
-    async def _on_home_opened(self, ack: AsyncAck, event: dict[str, Any]) -> None:
+    async def _on_home_opened(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        if event.get("tab") == "home":
-            await self._publish_home(event["user"], event["channel"])
+        received = home_input(body)
+        if received is not None:
+            await self._publish_home(received)
 
     async def _answer(self, received: SlackInput) -> None:
         """Into the core; answered where it happened, or in the person's direct messages."""
@@ -467,15 +475,16 @@ class SlackAdapter:
             InboundEvent(sender, conversation, received.content, received.event_id)
         )
 
-    async def _publish_home(self, user: str, channel: str) -> None:
+    async def _publish_home(self, received: SlackInput) -> None:
         """The Home tab shows what /start answers this person: greeting and main menu."""
-        sender = Sender(PLATFORM, user, display_name=user)
-        conversation = Conversation(PLATFORM, channel, is_private=True)
+        assert received.conversation is not None
+        sender = Sender(PLATFORM, received.user, display_name=received.user)
         replies = await self._bot.handle(
-            InboundEvent(sender, conversation, CommandMessage("start"))
+            InboundEvent(sender, received.conversation, received.content)
         )
         view = home_view(replies)
-        await self._call(user, partial(self._client.views_publish, user_id=user, view=view))
+        publish = partial(self._client.views_publish, user_id=received.user, view=view)
+        await self._call(received.user, publish)
 
     # The outlet side
 

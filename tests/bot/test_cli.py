@@ -93,6 +93,22 @@ def _rows(stdout: str) -> list[list[str]]:
 # chat
 
 
+def test_a_piped_terminal_script_is_answered_line_by_line_past_the_rate_limit(
+    cedp_bot: Run,
+) -> None:
+    """The terminal is one local person at a keyboard: nothing to throttle (platforms are)."""
+    typed = [f"/frobnicate{number}" for number in range(30)]  # the limit is 20 a minute
+
+    result = cedp_bot("chat", "--user", "alice", input="\n".join(typed) + "\n")
+
+    assert result.returncode == 0, result.stderr
+    _, turns = _transcript(result.stdout)
+    assert [reply for _, reply in turns] == [
+        f"bot> I don't know /frobnicate{number}. Send /help to see the commands I understand.\n\n"
+        for number in range(30)
+    ]
+
+
 def test_a_whole_terminal_conversation_from_greeting_to_membership(cedp_bot: Run) -> None:
     code = _new_code(
         cedp_bot, "--role", "member", "--tags", "new-ceo", "--uses", "1", "--expires", "14d"
