@@ -180,7 +180,9 @@ async def test_in_a_group_a_button_works_only_for_the_member_it_answered(
     served: Served, platforms: LoopbackPlatforms
 ) -> None:
     group = {"chat_type": "supergroup"}
-    await post_update(served, telegram_message(1, ALICE, "@cedp_test_bot can I bring my dog?", **group))
+    await post_update(
+        served, telegram_message(1, ALICE, "@cedp_test_bot can I bring my dog?", **group)
+    )
     [offer] = await platforms.wait_for("sendMessage")
     ask_team = button(offer, "Ask the programme team")
 
