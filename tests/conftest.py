@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import make_url, text
@@ -17,10 +18,12 @@ from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.settings import Settings
 from domain.people import Role
+from storage.database import Database
 from storage.invites import format_code
 from storage.repositories import Repositories
 
 POSTGRES_URL = os.environ.get("CEDP_TEST_POSTGRES_URL")
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -101,6 +104,12 @@ async def bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
 @pytest.fixture
 def chat(bot: Bot) -> TestChat:
     return TestChat(bot, user_id="alice", display_name="Alice Jones")
+
+
+async def unit(database: Database, work: Callable[[Repositories], Awaitable[T]]) -> T:
+    """Run `work` on the repositories of one transaction, as one unit of work would."""
+    async with database.transaction() as session:
+        return await work(Repositories.bound_to(session))
 
 
 async def create_invite(

@@ -229,14 +229,25 @@ def _text(value: Any) -> str:
     return value
 
 
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")
+
+
+def _slack_id(value: Any) -> str:
+    """A user or channel id as Slack makes them (upper-case letters and digits); TypeError for
+    anything else, so a malformed payload is refused before it is stored."""
+    if not isinstance(value, str) or not _SLACK_ID.fullmatch(value):
+        raise TypeError("not a Slack id")
+    return value
+
+
 def message_input(body: dict[str, Any]) -> SlackInput | None:
     """A direct message to the bot; None for edits, joins, bots (ourselves) and channels."""
     event = body["event"]
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return None
-    conversation = Conversation(PLATFORM, _text(event["channel"]), is_private=True)
+    conversation = Conversation(PLATFORM, _slack_id(event["channel"]), is_private=True)
     content = parse_text(from_slack(_text(event.get("text", ""))))
-    return SlackInput(_text(event["user"]), content, _text(body["event_id"]), conversation)
+    return SlackInput(_slack_id(event["user"]), content, _text(body["event_id"]), conversation)
 
 
 def mention_input(body: dict[str, Any]) -> SlackInput:
@@ -244,26 +255,26 @@ def mention_input(body: dict[str, Any]) -> SlackInput:
     event = body["event"]
     thread = _text(event.get("thread_ts") or event["ts"])
     conversation = Conversation(
-        PLATFORM, address_of(_text(event["channel"]), thread), is_private=False
+        PLATFORM, address_of(_slack_id(event["channel"]), thread), is_private=False
     )
     content = parse_text(from_slack(without_mention(_text(event.get("text", "")))))
-    return SlackInput(_text(event["user"]), content, _text(body["event_id"]), conversation)
+    return SlackInput(_slack_id(event["user"]), content, _text(body["event_id"]), conversation)
 
 
 def command_input(body: dict[str, Any], commands: frozenset[str]) -> SlackInput:
     """/cedp, answered in the person's direct messages, never in the channel."""
     content = slash_content(_text(body.get("text", "")), commands)
-    return SlackInput(_text(body["user_id"]), content, _text(body["trigger_id"]))
+    return SlackInput(_slack_id(body["user_id"]), content, _text(body["trigger_id"]))
 
 
 def press_input(body: dict[str, Any], action: dict[str, Any]) -> SlackInput:
     """A button: on a message, answered there; on the Home tab, in the direct messages."""
-    user = _text(body["user"]["id"])
+    user = _slack_id(body["user"]["id"])
     press_id = _text(body.get("trigger_id") or action["action_ts"])
     container = body.get("container") or {}
     if container.get("type") != "message":
         return SlackInput(user, ChoicePress(_text(action["value"])), press_id)
-    channel = _text(container["channel_id"])
+    channel = _slack_id(container["channel_id"])
     thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
     conversation = Conversation(
         PLATFORM,
@@ -279,9 +290,9 @@ def home_input(body: dict[str, Any]) -> SlackInput | None:
     event = body["event"]
     if event.get("tab") != "home":
         return None
-    conversation = Conversation(PLATFORM, _text(event["channel"]), is_private=True)
+    conversation = Conversation(PLATFORM, _slack_id(event["channel"]), is_private=True)
     return SlackInput(
-        _text(event["user"]), CommandMessage("start"), _text(body["event_id"]), conversation
+        _slack_id(event["user"]), CommandMessage("start"), _text(body["event_id"]), conversation
     )
 
 

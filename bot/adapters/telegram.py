@@ -294,22 +294,22 @@ class TelegramAdapter:
             if message is None or query.data is None:
                 return None
             return InboundEvent(
-                Sender(PLATFORM, str(query.from_user.id), query.from_user.full_name),
+                Sender(PLATFORM, _id(query.from_user.id), query.from_user.full_name),
                 _conversation(message.chat.id, message.chat.type),
-                ChoicePress(query.data, str(message.message_id)),
+                ChoicePress(_checked(query.data), _id(message.message_id)),
                 event_id=str(update.update_id),
             )
         message = update.message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
-        text = message.text or ""  # a photo or a sticker gets the core's "type in words" reply
+        text = _checked(message.text or "")  # a photo or a sticker: "type in words"
         if message.chat.type != ChatType.PRIVATE:
             addressed = self._addressed_text(message)
             if addressed is None:
                 return None
             text = addressed
         return InboundEvent(
-            Sender(PLATFORM, str(message.from_user.id), message.from_user.full_name),
+            Sender(PLATFORM, _id(message.from_user.id), message.from_user.full_name),
             _conversation(message.chat.id, message.chat.type),
             parse_text(text) if text else TextMessage(""),
             event_id=str(update.update_id),
@@ -395,7 +395,21 @@ def _person_of(update: Update) -> str:
 
 
 def _conversation(chat_id: int, chat_type: str) -> Conversation:
-    return Conversation(PLATFORM, str(chat_id), is_private=chat_type == ChatType.PRIVATE)
+    return Conversation(PLATFORM, _id(chat_id), is_private=chat_type == ChatType.PRIVATE)
+
+
+def _id(value: object) -> str:
+    """A Telegram id as text. PTB takes a payload's types on trust; TypeError for anything but
+    a whole number, so a malformed update is refused before it is stored."""
+    if type(value) is not int:
+        raise TypeError("an id that is not a whole number")
+    return str(value)
+
+
+def _checked(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("text that is not text")
+    return value
 
 
 def _keyboard(options: Sequence[Choice]) -> InlineKeyboardMarkup | None:

@@ -4,36 +4,17 @@ databases and with two workers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from storage.database import Database
-from storage.migrate import upgrade_database
-from storage.repositories import Repositories
+from tests.conftest import unit
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
 
-@pytest.fixture
-async def workers(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    """Two engines on one database, as two `cedp-bot serve` processes would have."""
-    first, second = Database(database_url), Database(database_url)
-    await upgrade_database(first.engine)
-    yield first, second
-    await first.dispose()
-    await second.dispose()
-
-
-async def _in(database: Database, work):
-    async with database.transaction() as session:
-        return await work(Repositories.bound_to(session))
-
-
 async def _store(database: Database, event_id: str, *, worker: str = "w1", at=NOW) -> bool:
-    return await _in(
+    return await unit(
         database,
         lambda repos: repos.inbox.store(
             "telegram", event_id, '{"update_id": 1}', at, worker=worker, lease=LEASE
@@ -42,14 +23,14 @@ async def _store(database: Database, event_id: str, *, worker: str = "w1", at=NO
 
 
 async def _stale(database: Database, at: datetime, *, worker: str = "w2"):
-    return await _in(
+    return await unit(
         database,
         lambda repos: repos.inbox.claim_stale("telegram", at, worker=worker, lease=LEASE),
     )
 
 
 async def _handle(database: Database, event_id: str) -> bool:
-    return await _in(
+    return await unit(
         database, lambda repos: repos.throttle.first_delivery("telegram", event_id, NOW)
     )
 
@@ -80,7 +61,7 @@ async def test_a_live_worker_renews_its_leases_and_keeps_its_deliveries(workers)
     first, second = workers
     await _store(first, "1")
     later = NOW + LEASE - timedelta(seconds=1)
-    await _in(first, lambda repos: repos.inbox.renew("telegram", later, worker="w1", lease=LEASE))
+    await unit(first, lambda repos: repos.inbox.renew("telegram", later, worker="w1", lease=LEASE))
     assert await _stale(second, NOW + LEASE + timedelta(seconds=1)) == []
 
 
@@ -89,7 +70,7 @@ async def test_handled_deliveries_whose_replies_wait_are_taken_over_as_replies(w
     await _store(first, "1")
     assert await _handle(first, "1")
     replies = [{"kind": "text", "text": "Hello"}]
-    await _in(
+    await unit(
         first,
         lambda repos: repos.inbox.hold_replies(
             "telegram", "1", replies, reply_to="chat-9", reply_person="9"
@@ -110,13 +91,13 @@ async def test_a_finished_delivery_is_never_taken_over_and_still_refuses_redeliv
     first, second = workers
     await _store(first, "1")
     await _handle(first, "1")
-    await _in(
+    await unit(
         first,
         lambda repos: repos.inbox.hold_replies(
             "telegram", "1", [{"kind": "text", "text": "Hi"}], reply_to="9", reply_person="9"
         ),
     )
-    await _in(first, lambda repos: repos.inbox.finish("telegram", "1", NOW))
+    await unit(first, lambda repos: repos.inbox.finish("telegram", "1", NOW))
     assert await _stale(second, NOW + 10 * LEASE) == []
     assert not await _store(first, "1")
     assert not await _handle(first, "1")
@@ -132,7 +113,7 @@ async def test_a_delivery_is_handled_once_when_two_workers_try_at_once(workers) 
 async def test_a_released_delivery_is_taken_again_at_the_next_look(workers) -> None:
     first, second = workers
     await _store(first, "1")
-    await _in(first, lambda repos: repos.inbox.release("telegram", "1", NOW))
+    await unit(first, lambda repos: repos.inbox.release("telegram", "1", NOW))
     [taken] = await _stale(second, NOW + timedelta(seconds=1))
     assert taken.event_id == "1"
 
