@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -90,6 +90,8 @@ class Receiver(Outlet, Protocol):
 
 
 class Inbox:
+    """One platform's deliveries in this process: stored, handled, sent, taken over."""
+
     def __init__(self, bot: Bot, receiver: Receiver) -> None:
         self._bot = bot
         self._receiver = receiver
@@ -151,7 +153,7 @@ class Inbox:
                 await self._finish(event.event_id)
                 self._finished.add(event.event_id)
 
-    def _start(self, person: str, work: Any) -> None:
+    def _start(self, person: str, work: Coroutine[Any, Any, None]) -> None:
         async def in_turn() -> None:
             async with self._turns.turn(person):
                 await work
