@@ -10,6 +10,7 @@ they are sent (`hold_replies`, then `finish`), so replies are sent at least once
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.sql import Executable
 
 from storage.models import Delivery
 from storage.prepared import Prepared
-from storage.upsert import dialect_insert, dialect_of
+from storage.upsert import dialect_of, insert_for
 
 MAX_ATTEMPTS = 5  # a delivery that this many workers took and never finished is left alone
 
@@ -43,23 +44,6 @@ _KEY = and_(
 )
 _PENDING = or_(Delivery.handled_at.is_(None), Delivery.replies.is_not(None))
 _NOW = bindparam("now", type_=Delivery.received_at.type)
-_UNTIL = bindparam("until", type_=Delivery.claimed_until.type)
-
-
-def _store(dialect: str) -> Executable:
-    return (
-        dialect_insert(dialect, Delivery)
-        .values(
-            platform=bindparam("platform"),
-            event_id=bindparam("event_id"),
-            received_at=_NOW,
-            body=bindparam("body"),
-            claimed_until=_UNTIL,
-            worker=bindparam("worker"),
-            attempts=1,
-        )
-        .on_conflict_do_nothing(index_elements=["platform", "event_id"])
-    )
 
 
 def _hold_replies(_dialect: str) -> Executable:
@@ -77,7 +61,11 @@ def _hold_replies(_dialect: str) -> Executable:
 def _finish(_dialect: str) -> Executable:
     return (
         update(Delivery)
-        .where(_KEY, _PENDING)
+        .where(
+            Delivery.platform == bindparam("key_platform"),
+            Delivery.event_id.in_(bindparam("key_event_ids", expanding=True)),
+            _PENDING,
+        )
         .values(
             body=None,
             replies=None,
@@ -89,7 +77,6 @@ def _finish(_dialect: str) -> Executable:
     )
 
 
-STORE = Prepared(_store)
 HOLD_REPLIES = Prepared(_hold_replies)
 FINISH = Prepared(_finish)
 
@@ -101,24 +88,40 @@ class InboxRepository:
     async def store(
         self,
         platform: str,
-        event_id: str,
-        body: str,
+        deliveries: Sequence[tuple[str, str]],
         now: datetime,
         *,
         worker: str,
         lease: timedelta,
-    ) -> bool:
-        """Keep a delivery, leased to `worker`; False when it was stored before (a redelivery)."""
-        result = await STORE.execute(
-            self._session,
-            platform=platform,
-            event_id=event_id,
-            body=body,
-            now=now,
-            until=now + lease,
-            worker=worker,
+    ) -> list[bool]:
+        """Keep deliveries (event id, body), leased to `worker`, in one statement; for each,
+        False when it was stored before (a redelivery, or the same one twice in this call)."""
+        if not deliveries:
+            return []
+        rows = [
+            {
+                "platform": platform,
+                "event_id": event_id,
+                "body": body,
+                "received_at": now,
+                "claimed_until": now + lease,
+                "worker": worker,
+                "attempts": 1,
+            }
+            for event_id, body in deliveries
+        ]
+        insert = insert_for(self._session, Delivery).values(rows)
+        inserted = await self._session.execute(
+            insert.on_conflict_do_nothing(index_elements=["platform", "event_id"]).returning(
+                Delivery.event_id
+            )
         )
-        return result.rowcount == 1
+        new = set(inserted.scalars().all())
+        fresh = []
+        for event_id, _ in deliveries:
+            fresh.append(event_id in new)
+            new.discard(event_id)
+        return fresh
 
     async def hold_replies(
         self,
@@ -139,9 +142,11 @@ class InboxRepository:
             held_person=reply_person,
         )
 
-    async def finish(self, platform: str, event_id: str, now: datetime) -> None:
-        """Handled and its replies sent (or nothing to handle): only the key stays."""
-        await FINISH.execute(self._session, key_platform=platform, key_event_id=event_id, now=now)
+    async def finish(self, platform: str, event_ids: Sequence[str], now: datetime) -> None:
+        """Handled and their replies sent (or nothing to handle): only the keys stay."""
+        await FINISH.execute(
+            self._session, key_platform=platform, key_event_ids=list(event_ids), now=now
+        )
 
     async def release(self, platform: str, event_id: str, now: datetime) -> None:
         """Give up a lease after a failure, so the next look takes the delivery again."""

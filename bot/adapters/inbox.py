@@ -32,6 +32,7 @@ from bot.loops import Loop
 from bot.messages import Conversation, InboundEvent, Sender
 from bot.reply_codec import decode_replies
 from bot.turns import Turns
+from storage.group_commit import GroupCommit
 from storage.inbox import StoredDelivery
 from storage.repositories import Repositories
 
@@ -104,6 +105,10 @@ class Inbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished: set[str] = set()
         self._sweeper = Loop(f"inbox-{self._platform}", seconds / 3, self._sweep)
+        # Under a burst, storing and finishing deliveries share transactions.
+        database = bot.services.database
+        self._stores = GroupCommit[Arrival, bool](database, self._store)
+        self._finishes = GroupCommit[str, None](database, self._finish_all)
 
     def start(self) -> None:
         """Take over what an earlier process left, now and whenever a lease runs out."""
@@ -121,25 +126,22 @@ class Inbox:
         await asyncio.gather(*pending, return_exceptions=True)
 
     async def accept(self, arrivals: Sequence[Arrival]) -> None:
-        """Store deliveries (one transaction) and start handling the new ones; a delivery
-        stored before, a platform's redelivery, is not handled again."""
-        bot = self._bot
-        async with bot.services.database.transaction() as session:
-            inbox = Repositories.bound_to(session).inbox
-            new = [
-                arrival
-                for arrival in arrivals
-                if await inbox.store(
-                    self._platform,
-                    arrival.event_id,
-                    arrival.body,
-                    bot.services.clock(),
-                    worker=self.worker,
-                    lease=self._lease,
-                )
-            ]
-        for arrival in new:
-            self._start(arrival.person, self._handle(arrival))
+        """Store deliveries and start handling the new ones; a delivery stored before, a
+        platform's redelivery, is not handled again. Returns once they are committed."""
+        fresh = await asyncio.gather(*(self._stores.submit(arrival) for arrival in arrivals))
+        for arrival, new in zip(arrivals, fresh, strict=True):
+            if new:
+                self._start(arrival.person, self._handle(arrival))
+
+    async def _store(self, repos: Repositories, arrivals: list[Arrival]) -> list[bool]:
+        deliveries = [(arrival.event_id, arrival.body) for arrival in arrivals]
+        return await repos.inbox.store(
+            self._platform,
+            deliveries,
+            self._bot.services.clock(),
+            worker=self.worker,
+            lease=self._lease,
+        )
 
     async def respond(self, event: InboundEvent) -> None:
         """Run an event through the core, send its replies where it happened, and finish the
@@ -190,10 +192,11 @@ class Inbox:
             await self._finish(delivery.event_id)
 
     async def _finish(self, event_id: str) -> None:
-        async with self._bot.services.database.transaction() as session:
-            await Repositories.bound_to(session).inbox.finish(
-                self._platform, event_id, self._bot.services.clock()
-            )
+        await self._finishes.submit(event_id)
+
+    async def _finish_all(self, repos: Repositories, event_ids: list[str]) -> list[None]:
+        await repos.inbox.finish(self._platform, event_ids, self._bot.services.clock())
+        return [None] * len(event_ids)
 
     async def _release(self, event_id: str) -> None:
         async with self._bot.services.database.transaction() as session:

@@ -14,12 +14,13 @@ LEASE = timedelta(seconds=30)
 
 
 async def _store(database: Database, event_id: str, *, worker: str = "w1", at=NOW) -> bool:
-    return await unit(
+    [stored] = await unit(
         database,
         lambda repos: repos.inbox.store(
-            "telegram", event_id, '{"update_id": 1}', at, worker=worker, lease=LEASE
+            "telegram", [(event_id, '{"update_id": 1}')], at, worker=worker, lease=LEASE
         ),
     )
+    return stored
 
 
 async def _stale(database: Database, at: datetime, *, worker: str = "w2"):
@@ -39,6 +40,17 @@ async def test_a_delivery_is_stored_once_and_a_redelivery_is_refused(workers) ->
     first, _ = workers
     assert await _store(first, "1")
     assert not await _store(first, "1")
+
+
+async def test_deliveries_stored_together_are_each_new_once(workers) -> None:
+    first, _ = workers
+    await _store(first, "1")
+    deliveries = [("1", "again"), ("2", "new"), ("2", "twice in one go"), ("3", "new")]
+    stored = await unit(
+        first,
+        lambda repos: repos.inbox.store("telegram", deliveries, NOW, worker="w1", lease=LEASE),
+    )
+    assert stored == [False, True, False, True]
 
 
 async def test_nothing_is_taken_over_while_its_lease_lasts(workers) -> None:
@@ -97,7 +109,7 @@ async def test_a_finished_delivery_is_never_taken_over_and_still_refuses_redeliv
             "telegram", "1", [{"kind": "text", "text": "Hi"}], reply_to="9", reply_person="9"
         ),
     )
-    await unit(first, lambda repos: repos.inbox.finish("telegram", "1", NOW))
+    await unit(first, lambda repos: repos.inbox.finish("telegram", ["1"], NOW))
     assert await _stale(second, NOW + 10 * LEASE) == []
     assert not await _store(first, "1")
     assert not await _handle(first, "1")
