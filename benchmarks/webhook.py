@@ -7,7 +7,8 @@ Telegram updates carrying FAQ questions, each from a different person, POSTed to
 /telegram/webhook at the given concurrency. Replies are counted where they arrive, at a loopback
 Bot API in this process; latency runs from the POST to the first reply for that person.
 Throughput is updates answered per second, first POST to last reply. The floor is
-benchmarks/echo_bot.py: python-telegram-bot echoing the text, behind the same webhook handler.
+benchmarks/echo_bot.py: python-telegram-bot echoing the text, behind a webhook with the same
+secret check that queues updates in memory (cedp-bot stores each in its inbox first).
 The servers take turns for several rounds, and the median of each is reported, because this
 machine's speed drifts by about 10% from one minute to the next.
 
