@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,14 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.webhook import FIRST_USER, SECRET, free_port, questions, wait_healthy
+from benchmarks.webhook import (
+    FIRST_USER,
+    SECRET,
+    free_port,
+    questions,
+    server_environment,
+    wait_healthy,
+)
 from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.payloads import telegram_message
@@ -83,17 +89,7 @@ async def main(
     rounds: int, others: int, burst: int, postgres: str | None, overall: float | None
 ) -> None:
     async with LoopbackPlatforms() as fake:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": fake.TELEGRAM_TOKEN,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": fake.telegram_base_url,
-            "TELEGRAM_MESSAGES_PER_SECOND": str(overall or 1_000_000),
-            "CEDP_SEMANTIC": "off",
-            "CEDP_LOG_LEVEL": "WARNING",
-            "CEDP_KNOWLEDGE_RELOAD_SECONDS": "0",
-        }
-        env.pop("SLACK_BOT_TOKEN", None)
+        env = server_environment(fake, messages_per_second=overall or 1_000_000)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as folder:

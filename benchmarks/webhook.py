@@ -81,6 +81,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_environment(
+    fake: LoopbackPlatforms, *, semantic: str = "off", messages_per_second: float = 1_000_000
+) -> dict[str, str]:
+    """A server's settings: Telegram only, at the loopback Bot API, quiet, no reloads."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.TELEGRAM_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": fake.telegram_base_url,
+        "TELEGRAM_MESSAGES_PER_SECOND": f"{messages_per_second:g}",
+        "CEDP_SEMANTIC": semantic,
+        "CEDP_LOG_LEVEL": "WARNING",
+        "CEDP_KNOWLEDGE_RELOAD_SECONDS": "0",
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    return env
+
+
 async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
@@ -175,17 +193,7 @@ async def main(
     pool = questions()
     texts = [pool[number % len(pool)] for number in range(updates)]
     async with LoopbackPlatforms() as fake:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": fake.TELEGRAM_TOKEN,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": fake.telegram_base_url,
-            "TELEGRAM_MESSAGES_PER_SECOND": "1000000",
-            "CEDP_SEMANTIC": semantic,
-            "CEDP_LOG_LEVEL": "WARNING",
-            "CEDP_KNOWLEDGE_RELOAD_SECONDS": "0",
-        }
-        env.pop("SLACK_BOT_TOKEN", None)
+        env = server_environment(fake, semantic=semantic)
         python = sys.executable
         echo = [python, "-m", "benchmarks.echo_bot"]
         servers = {
