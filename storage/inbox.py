@@ -197,9 +197,9 @@ class InboxRepository:
             for row in rows
         ]
 
-    async def renew(self, platform: str, now: datetime, *, worker: str, lease: timedelta) -> int:
+    async def renew(self, platform: str, now: datetime, *, worker: str, lease: timedelta) -> None:
         """Extend the leases `worker` holds, so a live worker keeps what it is working on."""
-        result = await self._session.execute(
+        await self._session.execute(
             update(Delivery)
             .where(
                 Delivery.platform == platform,
@@ -210,4 +210,3 @@ class InboxRepository:
             .values(claimed_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
