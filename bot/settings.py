@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.notices import QuietHours, parse_quiet_hours
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "content"
 
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(
         default=1.0, gt=0, validation_alias="CEDP_SCHEDULER_POLL_SECONDS"
     )
+    # Notices other than essential ones wait for the end of these, in each member's time zone.
+    quiet_hours: str = Field(default="20:00-08:00", validation_alias="CEDP_QUIET_HOURS")
     # Binds button payloads to their recipient; unset, one is generated and kept in the database.
     secret_key: SecretStr | None = Field(
         default=None, min_length=32, validation_alias="CEDP_SECRET_KEY"
@@ -70,6 +74,17 @@ class Settings(BaseSettings):
     slack_api_base_url: str = Field(
         default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL"
     )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _valid_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @property
+    def default_quiet_hours(self) -> QuietHours | None:
+        """Quiet hours for members who have not chosen their own; None when turned off."""
+        return parse_quiet_hours(self.quiet_hours)
 
     def secrets(self) -> dict[str, str]:
         """Every secret that is set, by its environment name: what the log must never show.

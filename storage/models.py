@@ -232,6 +232,20 @@ class KnowledgeAlternate(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class MemberSettings(Base):
+    """A member's own choices for programme notices; no row means the programme's defaults."""
+
+    __tablename__ = "member_settings"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    muted: Mapped[list[str]] = mapped_column(JSON, default=list)  # category values
+    # "HH:MM-HH:MM"; "" when the member turned quiet hours off; None: CEDP_QUIET_HOURS.
+    quiet_hours: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: London
+
+
 class SecretKey(Base):
     """A key the bot generated for itself when none is configured, shared by every worker."""
 

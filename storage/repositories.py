@@ -13,6 +13,7 @@ from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.jobs import JobRepository
 from storage.links import LinkCodeRepository
+from storage.member_settings import MemberSettingsRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
 from storage.team import TeamQuestionRepository
@@ -32,6 +33,7 @@ class Repositories:
     inbox: InboxRepository
     arrivals: ArrivalRepository
     jobs: JobRepository
+    member_settings: MemberSettingsRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -48,4 +50,5 @@ class Repositories:
             inbox=InboxRepository(session),
             arrivals=ArrivalRepository(session, members, conversations),
             jobs=JobRepository(session),
+            member_settings=MemberSettingsRepository(session),
         )
