@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.binding import load_binder
 from bot.context import Clock, Context, Services, utc_now
@@ -22,13 +23,16 @@ from bot.router import Router, RouteTable
 from bot.scheduler import JobKinds, Scheduler
 from bot.settings import Settings
 from handlers import all_job_kinds, all_routers
+from handlers.broadcasts import reply_for
 from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
+from services import broadcasts
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
 
 HANDLING_SLOTS = 8
+TAKEN_AT_ONCE = timedelta(minutes=1)  # the lease of broadcasts taken on a person's turn
 
 
 class Bot:
@@ -105,12 +109,26 @@ class Bot:
             self._watcher.start()
 
     async def deliver(self, platform: str, recipient_id: str) -> list[Reply]:
-        """Messages waiting in the outbox for one person, as replies; they leave the outbox."""
-        async with self.services.database.transaction() as session:
-            pending = await Repositories.bound_to(session).outbox.take(
-                platform, recipient_id, self.services.clock()
+        """What waits for one person on a platform that shows it on their next turn (the
+        terminal, tests): the outbox, then broadcasts due to them, marked sent as taken."""
+        services = self.services
+        async with services.database.transaction() as session:
+            repos, now = Repositories.bound_to(session), services.clock()
+            pending = await repos.outbox.take(platform, recipient_id, now)
+            due = await broadcasts.claim_due(
+                repos,
+                platform,
+                now,
+                services.settings,
+                lease=TAKEN_AT_ONCE,
+                limit=1000,
+                recipient_id=recipient_id,
             )
-        return [outbox_reply(message) for message in pending]
+            await repos.broadcasts.record([broadcasts.sent(item.delivery) for item in due], now)
+        shown = [reply_for(item.message) for item in due]
+        return [outbox_reply(message) for message in pending] + services.binder.bind_replies(
+            shown, platform, recipient_id
+        )
 
     async def handle(self, event: InboundEvent) -> list[Reply]:
         """Run one event through the middleware and its handler; never raises on input.

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.notices import QuietHours, parse_quiet_hours
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = Field(
         default=30.0, ge=0.3, validation_alias="CEDP_INBOX_LEASE_SECONDS"
     )
+    broadcast_lease_seconds: float = Field(
+        default=60.0, ge=1, validation_alias="CEDP_BROADCAST_LEASE_SECONDS"
+    )
     scheduler_poll_seconds: float = Field(
         default=1.0, gt=0, validation_alias="CEDP_SCHEDULER_POLL_SECONDS"
     )
@@ -65,6 +68,10 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = Field(
         default=30.0, gt=0, validation_alias="TELEGRAM_MESSAGES_PER_SECOND"
     )
+    # Part of the overall rate; the rest is left for replies in conversations.
+    telegram_broadcast_messages_per_second: float = Field(
+        default=25.0, gt=0, validation_alias="TELEGRAM_BROADCAST_MESSAGES_PER_SECOND"
+    )
 
     # Slack: on when the token is set.
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
@@ -80,6 +87,15 @@ class Settings(BaseSettings):
     def _valid_quiet_hours(cls, value: str) -> str:
         parse_quiet_hours(value)
         return value
+
+    @model_validator(mode="after")
+    def _room_for_replies(self) -> Settings:
+        if self.telegram_broadcast_messages_per_second > self.telegram_messages_per_second:
+            raise ValueError(
+                "TELEGRAM_BROADCAST_MESSAGES_PER_SECOND may not exceed "
+                "TELEGRAM_MESSAGES_PER_SECOND: broadcasts must leave room for replies"
+            )
+        return self
 
     @property
     def default_quiet_hours(self) -> QuietHours | None:

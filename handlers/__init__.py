@@ -7,12 +7,22 @@ from __future__ import annotations
 from bot.commandline import CliCommands
 from bot.router import Router
 from bot.scheduler import JobKinds
-from handlers import faq, faq_cli, members, members_cli, start, team, team_cli
+from handlers import (
+    broadcasts,
+    broadcasts_cli,
+    faq,
+    faq_cli,
+    members,
+    members_cli,
+    start,
+    team,
+    team_cli,
+)
 
 
 def all_routers() -> list[Router]:
     """Every capability's router, in the order /help lists their commands."""
-    return [start.router, members.router, team.router, faq.router]
+    return [start.router, members.router, broadcasts.router, team.router, faq.router]
 
 
 def all_job_kinds() -> list[JobKinds]:
@@ -22,4 +32,4 @@ def all_job_kinds() -> list[JobKinds]:
 
 def all_cli_commands() -> list[CliCommands]:
     """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
-    return [faq_cli.cli, team_cli.cli, members_cli.cli]
+    return [faq_cli.cli, team_cli.cli, members_cli.cli, broadcasts_cli.cli]

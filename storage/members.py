@@ -30,6 +30,7 @@ ACCOUNT_COLUMNS = (
     Member.id.label("member_id"),
     Member.display_name,
     Member.role,
+    Member.last_platform,
     Identity.unreachable_since,
 )
 _TAGS = Prepared(
@@ -65,10 +66,15 @@ class MemberRepository:
         """The member who just wrote from this account, from its `ACCOUNT_COLUMNS`.
 
         Writing to us proves the account reachable again, so an earlier "unreachable" mark is
-        cleared (one extra statement, only when marked).
+        cleared, and makes this platform the one broadcasts use (one extra statement each,
+        only when it changes).
         """
         if account.unreachable_since is not None:
             await self._set_unreachable(platform, external_id, None, None)
+        if account.last_platform != platform:
+            await self._session.execute(
+                update(Member).where(Member.id == account.member_id).values(last_platform=platform)
+            )
         tags = (await _TAGS.execute(self._session, member_id=account.member_id)).scalars()
         return MemberRef(
             id=account.member_id,

@@ -62,6 +62,8 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The platform they wrote from last: where a broadcast reaches someone with two accounts.
+    last_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
     identities: Mapped[list[Identity]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.arrivals import ArrivalRepository
+from storage.broadcasts import BroadcastRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.inbox import InboxRepository
@@ -34,6 +35,7 @@ class Repositories:
     arrivals: ArrivalRepository
     jobs: JobRepository
     member_settings: MemberSettingsRepository
+    broadcasts: BroadcastRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -51,4 +53,5 @@ class Repositories:
             arrivals=ArrivalRepository(session, members, conversations),
             jobs=JobRepository(session),
             member_settings=MemberSettingsRepository(session),
+            broadcasts=BroadcastRepository(session),
         )

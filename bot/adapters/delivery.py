@@ -43,8 +43,9 @@ class Outlet(Protocol):
         """The conversation in which to write to this person privately."""
         ...
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
-        """Send replies in order; raise `Unreachable`, or any error once retries are spent."""
+    async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
+        """Send replies in order (`bulk`: a broadcast, in the pacer's bulk lane); raise
+        `Unreachable`, or any error once retries are spent."""
         ...
 
 

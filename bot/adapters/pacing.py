@@ -4,6 +4,10 @@ Telegram allows about 30 messages a second overall and about one a second per ch
 one a second per channel. Both answer 429 with a delay when pushed harder. One `Pacer` per
 platform keeps under those limits, and `with_retries` waits out a 429 instead of dropping the
 message. Limits are per process: two workers together may send twice as fast.
+
+Broadcast sends go in a bulk lane: a rate of their own below the overall one (room is left for
+replies), at most one a second to a chat, and behind any reply that is waiting for the overall
+limit, so people in a conversation never queue behind a broadcast.
 """
 
 from __future__ import annotations
@@ -31,21 +35,32 @@ class TokenBucket:
         self._updated = clock()
         self._paused_until = 0.0
         self._lock = asyncio.Lock()  # FIFO, so a busy chat cannot starve a waiting sender
+        self._yielding_lock = asyncio.Lock()
 
     def _refill(self, now: float) -> None:
         self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
         self._updated = now
 
-    async def acquire(self) -> None:
+    async def acquire(self, *, yielding: bool = False) -> None:
+        """Take one send; `yielding` senders (bulk) go only when no other sender is waiting."""
+        if yielding:
+            async with self._yielding_lock:
+                await self._take(yielding=True)
+            return
         async with self._lock:
-            while True:
-                now = self._clock()
-                self._refill(now)
-                wait = self._paused_until - now
-                if wait <= 0 and self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep(max(wait, (1 - self._tokens) / self._rate))
+            await self._take(yielding=False)
+
+    async def _take(self, *, yielding: bool) -> None:
+        while True:
+            now = self._clock()
+            self._refill(now)
+            wait = self._paused_until - now
+            others_first = yielding and self._lock.locked()
+            if wait <= 0 and self._tokens >= 1 and not others_first:
+                self._tokens -= 1
+                return
+            step = 1 / self._rate if others_first else (1 - self._tokens) / self._rate
+            await asyncio.sleep(max(wait, step))
 
     def pause(self, seconds: float) -> None:
         """The platform asked us to wait: nothing passes until then."""
@@ -56,13 +71,36 @@ class TokenBucket:
         """Full and unpaused: forgetting it changes nothing."""
         now = self._clock()
         self._refill(now)
-        return self._tokens >= self._burst and not self._lock.locked() and now >= self._paused_until
+        waiting = self._lock.locked() or self._yielding_lock.locked()
+        return self._tokens >= self._burst and not waiting and now >= self._paused_until
+
+
+class ChatBuckets:
+    """A token bucket per chat, created on first use; idle ones are forgotten past a bound."""
+
+    MAX_IDLE_BUCKETS = 10_000
+
+    def __init__(self, rate: float, burst: int, clock: Clock) -> None:
+        self._shape = (rate, burst)
+        self._clock = clock
+        self._chats: dict[str, TokenBucket] = {}
+
+    def __getitem__(self, chat: str) -> TokenBucket:
+        bucket = self._chats.get(chat)
+        if bucket is None:
+            if len(self._chats) >= self.MAX_IDLE_BUCKETS:
+                self._chats = {key: b for key, b in self._chats.items() if not b.idle}
+            bucket = self._chats[chat] = TokenBucket(*self._shape, clock=self._clock)
+        return bucket
+
+    @property
+    def known(self) -> set[str]:
+        """The chats it remembers a bucket for."""
+        return set(self._chats)
 
 
 class Pacer:
-    """Per-chat buckets, and optionally one overall bucket, for one platform."""
-
-    MAX_IDLE_BUCKETS = 10_000
+    """Per-chat buckets, optionally one overall bucket, and the bulk lane, for one platform."""
 
     def __init__(
         self,
@@ -70,36 +108,37 @@ class Pacer:
         per_chat_per_second: float,
         per_chat_burst: int,
         overall_per_second: float | None = None,
+        bulk_per_second: float | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
-        self._per_chat = (per_chat_per_second, per_chat_burst)
-        self._clock = clock
+        self.per_chat = ChatBuckets(per_chat_per_second, per_chat_burst, clock)
         self._overall = (
             TokenBucket(overall_per_second, max(overall_per_second, 1.0), clock)
             if overall_per_second is not None
             else None
         )
-        self._chats: dict[str, TokenBucket] = {}
+        # Bulk: one a second to a chat, and a steady overall rate with no burst.
+        self._bulk_chats = ChatBuckets(1.0, 1, clock)
+        self._bulk = TokenBucket(bulk_per_second, 1.0, clock) if bulk_per_second else None
 
-    def _bucket(self, chat: str) -> TokenBucket:
-        bucket = self._chats.get(chat)
-        if bucket is None:
-            if len(self._chats) >= self.MAX_IDLE_BUCKETS:
-                self._chats = {key: b for key, b in self._chats.items() if not b.idle}
-            bucket = self._chats[chat] = TokenBucket(*self._per_chat, clock=self._clock)
-        return bucket
-
-    async def wait_turn(self, chat: str) -> None:
-        """Wait until a message to `chat` keeps within both limits."""
-        await self._bucket(chat).acquire()
+    async def wait_turn(self, chat: str, *, bulk: bool = False) -> None:
+        """Wait until a message to `chat` keeps within the limits of its lane."""
+        if bulk:
+            await self._bulk_chats[chat].acquire()
+            if self._bulk is not None:
+                await self._bulk.acquire()
+        else:
+            await self.per_chat[chat].acquire()
         if self._overall is not None:
-            await self._overall.acquire()
+            await self._overall.acquire(yielding=bulk)
 
     def back_off(self, chat: str, seconds: float) -> None:
         """A 429 for `chat`: pause it, and everything when there is an overall limit."""
-        self._bucket(chat).pause(seconds)
-        if self._overall is not None:
-            self._overall.pause(seconds)
+        self.per_chat[chat].pause(seconds)
+        self._bulk_chats[chat].pause(seconds)
+        for bucket in (self._overall, self._bulk):
+            if bucket is not None:
+                bucket.pause(seconds)
 
 
 async def with_retries(
@@ -109,13 +148,15 @@ async def with_retries(
     pacer: Pacer,
     chat: str,
     attempts: int = 5,
+    bulk: bool = False,
 ) -> T:
-    """Call `send` in the chat's turn; on a 429 wait as told and try again, up to `attempts`.
+    """Call `send` in the chat's turn (in the bulk lane for broadcasts); on a 429 wait as told
+    and try again, up to `attempts`.
 
     `retry_after` reads the delay out of a platform error, or None for errors not worth a retry.
     """
     for attempt in range(1, attempts + 1):
-        await pacer.wait_turn(chat)
+        await pacer.wait_turn(chat, bulk=bulk)
         try:
             return await send()
         except Exception as error:

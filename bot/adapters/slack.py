@@ -32,6 +32,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.adapters.broadcasting import BroadcastSender
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
 from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
 from bot.adapters.pacing import Pacer, with_retries
@@ -382,6 +383,7 @@ class SlackAdapter:
         self._commands = bot.services.routes.command_names()
         self._dm_channels: dict[str, str] = {}
         self.inbox = Inbox(bot, self)
+        self.broadcasts = BroadcastSender(bot, self)
         self._app.event("message")(self._on_message)
         self._app.event("app_mention")(self._on_mention)
         self._app.event("app_home_opened")(self._on_home_opened)
@@ -400,9 +402,11 @@ class SlackAdapter:
         pump = OutboxPump(self._bot, self, self._bot.services.settings.outbox_poll_seconds)
         self.inbox.start()
         pump.start()
+        self.broadcasts.start()
         yield
         await self.inbox.stop()
         await pump.stop()
+        await self.broadcasts.stop()
 
     async def _serve(self, request: web.Request) -> web.Response:
         """Check the signature on the raw body, store the delivery, then answer 200: Slack
@@ -510,7 +514,7 @@ class SlackAdapter:
             channel = self._dm_channels[person_id] = opened["channel"]["id"]
         return channel
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+    async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
         channel, thread = parse_address(address)
         with refusals():
             for reply in replies:
@@ -520,15 +524,17 @@ class SlackAdapter:
                     await self._edit(channel, thread, reply)
                 else:
                     options = reply.options if isinstance(reply, Choices) else ()
-                    await self._post(channel, thread, render(reply.text, options))
+                    await self._post(channel, thread, render(reply.text, options), bulk=bulk)
 
     async def _call(
-        self, chat: str, send: Callable[[], Awaitable[AsyncSlackResponse]]
+        self, chat: str, send: Callable[[], Awaitable[AsyncSlackResponse]], *, bulk: bool = False
     ) -> AsyncSlackResponse:
-        """One Slack call in `chat`'s turn, 429s waited out."""
-        return await with_retries(send, retry_after, pacer=self._pacer, chat=chat)
+        """One Slack call in `chat`'s turn (in the bulk lane for broadcasts), 429s waited out."""
+        return await with_retries(send, retry_after, pacer=self._pacer, chat=chat, bulk=bulk)
 
-    async def _post(self, channel: str, thread: str | None, messages: list[SlackMessage]) -> None:
+    async def _post(
+        self, channel: str, thread: str | None, messages: list[SlackMessage], *, bulk: bool = False
+    ) -> None:
         for message in messages:
             post = partial(
                 self._client.chat_postMessage,
@@ -537,7 +543,7 @@ class SlackAdapter:
                 text=message.text,
                 blocks=message.blocks,
             )
-            await self._call(channel, post)
+            await self._call(channel, post, bulk=bulk)
 
     async def _edit(self, channel: str, thread: str | None, edit: Edit) -> None:
         """Replace the message in place; post anew when it is gone or cannot be changed."""

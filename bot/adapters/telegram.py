@@ -37,6 +37,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMo
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
+from bot.adapters.broadcasting import BroadcastSender
 from bot.adapters.delivery import OutboxPump, Unreachable, mark_unreachable
 from bot.adapters.errors import PlatformSetupError
 from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
@@ -72,18 +73,21 @@ PER_CHAT_PER_SECOND = 1.0  # Telegram: "avoid more than one message per second i
 PER_CHAT_BURST = 3  # short bursts are tolerated: an answer and its buttons go out at once
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open when there is nothing
 POLL_RETRY_SECONDS = 5.0
+BULK = "bulk"  # rate_limit_args of a broadcast send
 _PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "sendDocument"})
 _GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
-class PacedRateLimiter(BaseRateLimiter[None]):
-    """Messages keep to the overall and per-chat limits; a `RetryAfter` pauses and retries."""
+class PacedRateLimiter(BaseRateLimiter[str]):
+    """Messages keep to the overall and per-chat limits; a `RetryAfter` pauses and retries.
+    Calls made with `rate_limit_args=BULK` (broadcasts) go in the pacer's bulk lane."""
 
-    def __init__(self, messages_per_second: float) -> None:
+    def __init__(self, messages_per_second: float, broadcast_per_second: float) -> None:
         self._pacer = Pacer(
             per_chat_per_second=PER_CHAT_PER_SECOND,
             per_chat_burst=PER_CHAT_BURST,
             overall_per_second=messages_per_second,
+            bulk_per_second=broadcast_per_second,
         )
 
     async def initialize(self) -> None:
@@ -99,7 +103,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint not in _PACED_ENDPOINTS:
             return await callback(*args, **kwargs)
@@ -108,6 +112,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             _retry_after,
             pacer=self._pacer,
             chat=str(data.get("chat_id")),
+            bulk=rate_limit_args == BULK,
         )
 
 
@@ -118,7 +123,7 @@ def _retry_after(error: Exception) -> float | None:
     return None
 
 
-def build_api(settings: Settings) -> ExtBot[None]:
+def build_api(settings: Settings) -> ExtBot[str]:
     """The Bot API client: aiohttp transport, paced sends."""
     assert settings.telegram_bot_token is not None, "the Telegram adapter needs a token"
     return ExtBot(
@@ -126,7 +131,9 @@ def build_api(settings: Settings) -> ExtBot[None]:
         base_url=settings.telegram_api_base_url,
         request=AiohttpRequest(),
         get_updates_request=AiohttpRequest(connections=1),
-        rate_limiter=PacedRateLimiter(settings.telegram_messages_per_second),
+        rate_limiter=PacedRateLimiter(
+            settings.telegram_messages_per_second, settings.telegram_broadcast_messages_per_second
+        ),
     )
 
 
@@ -191,6 +198,7 @@ class TelegramAdapter:
         self.api = build_api(self._settings)
         self.inbox = Inbox(bot, self)
         self._pump = OutboxPump(bot, self, self._settings.outbox_poll_seconds)
+        self.broadcasts = BroadcastSender(bot, self)
         self._poller = Loop("telegram-polling", 0, self._poll_once)
         self._offset: int | None = None
 
@@ -218,11 +226,13 @@ class TelegramAdapter:
                 self._poller.start()
             self.inbox.start()
             self._pump.start()
+            self.broadcasts.start()
             yield
         finally:
             await self._poller.stop()
             await self.inbox.stop()
             await self._pump.stop()
+            await self.broadcasts.stop()
             await self.api.shutdown()
 
     def arrival(self, payload: Any, body: str) -> Arrival:
@@ -331,11 +341,11 @@ class TelegramAdapter:
         """A person's private chat with the bot has the person's own id."""
         return person_id
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+    async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
         chat_id = int(address)
         try:
             for reply in replies:
-                await self._send_one(chat_id, reply)
+                await self._send_one(chat_id, reply, BULK if bulk else None)
         except Forbidden as refusal:
             raise Unreachable(refusal.message) from refusal
         except BadRequest as refusal:
@@ -343,12 +353,13 @@ class TelegramAdapter:
                 raise Unreachable(refusal.message) from refusal
             raise
 
-    async def _send_one(self, chat_id: int, reply: Reply) -> None:
+    async def _send_one(self, chat_id: int, reply: Reply, lane: str | None) -> None:
         if isinstance(reply, File):
             await self.api.send_document(
                 chat_id,
                 InputFile(reply.content, filename=reply.filename),
                 caption=reply.caption[: MessageLimit.CAPTION_LENGTH] or None,
+                rate_limit_args=lane,
             )
             return
         options = reply.options if isinstance(reply, Choices | Edit) else ()
@@ -362,6 +373,7 @@ class TelegramAdapter:
                 html.escape(piece, quote=False),
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(options) if number == len(pieces) else None,
+                rate_limit_args=lane,
             )
 
     async def _edit(self, chat_id: int, edit: Edit) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.adapters import pacing
-from bot.adapters.pacing import Pacer, TokenBucket, with_retries
+from bot.adapters.pacing import ChatBuckets, Pacer, TokenBucket, with_retries
 
 _real_sleep = asyncio.sleep
 # A real sleep always takes a little time. Without this, a float-rounded wait of ~1e-17 s (tokens
@@ -202,22 +202,22 @@ async def test_backing_off_pauses_every_chat_when_there_is_an_overall_limit(
 async def test_idle_buckets_are_kept_until_there_are_max_idle_buckets_of_them(
     fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Pacer, "MAX_IDLE_BUCKETS", 3)
+    monkeypatch.setattr(ChatBuckets, "MAX_IDLE_BUCKETS", 3)
     pacer = Pacer(per_chat_per_second=1, per_chat_burst=1, clock=fake_time)
 
     for chat in ("a", "b", "c"):
         await pacer.wait_turn(chat)
     fake_time.advance(10)  # all three refill: idle
 
-    assert set(pacer._chats) == {"a", "b", "c"}  # no other way to see what it remembers
+    assert pacer.per_chat.known == {"a", "b", "c"}  # no other way to see what it remembers
     await pacer.wait_turn("d")
-    assert set(pacer._chats) == {"d"}
+    assert pacer.per_chat.known == {"d"}
 
 
 async def test_the_pacer_forgets_idle_buckets_but_never_a_paused_or_recently_used_one(
     fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Pacer, "MAX_IDLE_BUCKETS", 3)
+    monkeypatch.setattr(ChatBuckets, "MAX_IDLE_BUCKETS", 3)
     pacer = Pacer(per_chat_per_second=1, per_chat_burst=1, clock=fake_time)
     await pacer.wait_turn("idle")
     fake_time.advance(10)
@@ -226,7 +226,7 @@ async def test_the_pacer_forgets_idle_buckets_but_never_a_paused_or_recently_use
 
     await pacer.wait_turn("new")
 
-    assert set(pacer._chats) == {"paused", "recent", "new"}
+    assert pacer.per_chat.known == {"paused", "recent", "new"}
     await pacer.wait_turn("paused")
     assert fake_time.now == pytest.approx(70)  # the pause survived the clean-up
 
@@ -234,7 +234,7 @@ async def test_the_pacer_forgets_idle_buckets_but_never_a_paused_or_recently_use
 async def test_the_pacer_never_forgets_a_bucket_a_sender_is_waiting_on(
     fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Pacer, "MAX_IDLE_BUCKETS", 2)
+    monkeypatch.setattr(ChatBuckets, "MAX_IDLE_BUCKETS", 2)
     pacer = Pacer(per_chat_per_second=1, per_chat_burst=1, clock=fake_time)
     await pacer.wait_turn("idle")
     await pacer.wait_turn("busy")
@@ -246,7 +246,7 @@ async def test_the_pacer_never_forgets_a_bucket_a_sender_is_waiting_on(
 
     await pacer.wait_turn("new")
 
-    assert set(pacer._chats) == {"busy", "new"}
+    assert pacer.per_chat.known == {"busy", "new"}
     fake_time.hold.set()
     await waiting
 
