@@ -38,7 +38,7 @@ class FakeOutlet:
     async def direct_address(self, person_id: str) -> str:
         return f"dm-{person_id}"
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+    async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
         self.attempts.append((address, list(replies)))
         await asyncio.sleep(0)  # a network call: other tasks (another pump) get to run
         if address in self.blocked:
