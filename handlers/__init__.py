@@ -7,12 +7,12 @@ from __future__ import annotations
 from bot.commandline import CliCommands
 from bot.router import Router
 from bot.scheduler import JobKinds
-from handlers import faq, faq_cli, members, members_cli, start, team, team_cli
+from handlers import faq, faq_cli, members, members_cli, settings, start, team, team_cli
 
 
 def all_routers() -> list[Router]:
     """Every capability's router, in the order /help lists their commands."""
-    return [start.router, members.router, team.router, faq.router]
+    return [start.router, members.router, settings.router, team.router, faq.router]
 
 
 def all_job_kinds() -> list[JobKinds]:
