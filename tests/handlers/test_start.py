@@ -21,7 +21,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
 ) -> None:
     await join_as(bot, chat, Role.MEMBER)
     await chat.send("/start")
-    assert chat.labels == ["Help", "My details", "Link another app"]
+    assert chat.labels == ["Help", "My details", "Link another app", "Settings"]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
     await join_as(bot, staff, Role.STAFF)
@@ -31,6 +31,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "My details",
         "Link another app",
         "Create an invite code",
+        "Settings",
         "Unanswered questions",
     ]
 
