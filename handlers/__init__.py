@@ -7,7 +7,6 @@ from __future__ import annotations
 from bot.commandline import CliCommands
 from bot.router import Router
 from bot.scheduler import JobKinds
-<<<<<<< HEAD
 from handlers import (
     broadcasts,
     broadcasts_cli,
@@ -15,22 +14,23 @@ from handlers import (
     faq_cli,
     members,
     members_cli,
+    settings,
     start,
     team,
     team_cli,
 )
-=======
-from handlers import faq, faq_cli, members, members_cli, settings, start, team, team_cli
->>>>>>> settings
 
 
 def all_routers() -> list[Router]:
     """Every capability's router, in the order /help lists their commands."""
-<<<<<<< HEAD
-    return [start.router, members.router, broadcasts.router, team.router, faq.router]
-=======
-    return [start.router, members.router, settings.router, team.router, faq.router]
->>>>>>> settings
+    return [
+        start.router,
+        members.router,
+        settings.router,
+        broadcasts.router,
+        team.router,
+        faq.router,
+    ]
 
 
 def all_job_kinds() -> list[JobKinds]:
