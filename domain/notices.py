@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_TIMEZONE = "Europe/London"
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -72,17 +73,25 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
     return None if text.strip().lower() in {"", "off", "none"} else QuietHours.parse(text)
 
 
+@cache
+def _zone_names() -> dict[str, str]:
+    """IANA zone names by their lower-case form; not `localtime` or `Factory`, which are no
+    place a person lives in."""
+    return {
+        name.lower(): name
+        for name in available_timezones()
+        if "/" in name or name in {"UTC", "GMT"}
+    }
+
+
 def parse_timezone(text: str) -> ZoneInfo:
-    """An IANA time zone such as `Europe/London`; ValueError for anything else."""
-    name = text.strip()
-    try:
-        if not name or ".." in name or name.startswith("/"):
-            raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """An IANA time zone such as `Europe/London` (in any case); ValueError for anything else."""
+    name = _zone_names().get(text.strip().replace(" ", "_").lower())
+    if name is None or name.startswith(("posix/", "right/")):
         raise ValueError(
             f"{text!r} is not a time zone: use a name like Europe/London or Europe/Paris"
-        ) from None
+        )
+    return ZoneInfo(name)
 
 
 @dataclass(frozen=True, slots=True)

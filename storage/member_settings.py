@@ -21,6 +21,9 @@ class StoredSettings:
     timezone: str | None = None
 
 
+IDS_AT_ONCE = 5000  # well inside both databases' limits on bound parameters
+
+
 class MemberSettingsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -30,16 +33,18 @@ class MemberSettingsRepository:
 
     async def for_members(self, member_ids: Iterable[int]) -> dict[int, StoredSettings]:
         """The members among `member_ids` who changed anything; the rest have the defaults."""
-        ids = list(set(member_ids))
-        if not ids:
-            return {}
-        rows = await self._session.execute(
-            select(MemberSettings).where(MemberSettings.member_id.in_(ids))
-        )
-        return {
-            row.member_id: StoredSettings(frozenset(row.muted), row.quiet_hours, row.timezone)
-            for row in rows.scalars()
-        }
+        ids = sorted(set(member_ids))
+        found: dict[int, StoredSettings] = {}
+        for start in range(0, len(ids), IDS_AT_ONCE):
+            chunk = ids[start : start + IDS_AT_ONCE]
+            rows = await self._session.execute(
+                select(MemberSettings).where(MemberSettings.member_id.in_(chunk))
+            )
+            for row in rows.scalars():
+                found[row.member_id] = StoredSettings(
+                    frozenset(row.muted), row.quiet_hours, row.timezone
+                )
+        return found
 
     async def save(self, member_id: int, settings: StoredSettings) -> None:
         values = {

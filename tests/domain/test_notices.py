@@ -123,3 +123,14 @@ def test_time_zones_are_iana_names() -> None:
     for bad in ("Mars/Olympus", "", "../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe"):
         with pytest.raises(ValueError, match="use a name like Europe/London"):
             parse_timezone(bad)
+
+
+def test_time_zones_may_be_typed_in_any_case_and_with_spaces() -> None:
+    assert parse_timezone("europe/london") == ZoneInfo("Europe/London")
+    assert parse_timezone("America/New York") == ZoneInfo("America/New_York")
+
+
+def test_zones_that_are_no_place_are_refused() -> None:
+    for machine_only in ("localtime", "Factory", "posixrules", "posix/Europe/London"):
+        with pytest.raises(ValueError, match="is not a time zone"):
+            parse_timezone(machine_only)
