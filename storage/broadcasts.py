@@ -273,7 +273,7 @@ class BroadcastRepository:
             )
 
     async def record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
-        """Write what became of claimed rows; statements are shared by rows alike."""
+        """Write what became of claimed rows, one statement per kind of outcome."""
         groups: dict[tuple[Any, ...], list[int]] = {}
         for outcome in outcomes:
             shape = (outcome.status, outcome.reason, outcome.due_at, outcome.failed_attempt)
@@ -288,11 +288,16 @@ class BroadcastRepository:
                 values["due_at"] = due_at
             if failed_attempt:
                 values["attempts"] = BroadcastDelivery.attempts + 1
+            # A message that went out counts as sent even if the broadcast was cancelled while
+            # it was on its way; every other outcome applies only to a row still pending.
+            open_statuses = [DeliveryStatus.PENDING.value]
+            if status is DeliveryStatus.SENT:
+                open_statuses.append(DeliveryStatus.CANCELLED.value)
             await self._session.execute(
                 update(BroadcastDelivery)
                 .where(
                     BroadcastDelivery.id.in_(ids),
-                    BroadcastDelivery.status == DeliveryStatus.PENDING,
+                    BroadcastDelivery.status.in_(open_statuses),
                 )
                 .values(**values)
                 .execution_options(synchronize_session=False)

@@ -5,6 +5,7 @@ Runs on SQLite and PostgreSQL (the `bot` fixture), with a fake `Outlet` in place
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from bot.adapters.broadcasting import BroadcastSender
 from bot.adapters.testing import TEST_PLATFORM
 from bot.binding import NotYours
 from bot.core import Bot
-from bot.messages import Choices
+from bot.messages import Choices, Reply
 from domain.notices import Category
 from domain.people import Role
 from services import broadcasts
@@ -152,3 +153,21 @@ async def test_a_cancelled_broadcast_sends_nothing_more(bot: Bot, clock: FakeClo
     async with bot.services.database.transaction() as session:
         statuses = (await session.execute(select(BroadcastDelivery.status))).scalars().all()
     assert set(statuses) == {DeliveryStatus.CANCELLED}
+
+
+async def test_a_message_on_its_way_when_staff_cancel_still_counts_as_sent(
+    bot: Bot, clock: FakeClock
+) -> None:
+    await _members(bot, "ann")
+    broadcast_id = await _broadcast(bot)
+
+    class CancelledMidway(FakeOutlet):
+        async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
+            async with bot.services.database.transaction() as session:
+                await broadcasts.cancel(Repositories.bound_to(session), broadcast_id, clock())
+            await super().send(address, replies, bulk=bulk)
+
+    assert await BroadcastSender(bot, CancelledMidway()).run_once() == 1
+
+    counts = await _counts(bot, broadcast_id)
+    assert (counts["sent"], counts["pending"]) == (1, 0)
