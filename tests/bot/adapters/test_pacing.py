@@ -196,6 +196,70 @@ async def test_backing_off_pauses_every_chat_when_there_is_an_overall_limit(
     assert fake_time.now == pytest.approx(8)
 
 
+# The bulk lane (broadcasts)
+
+
+def _bulk_pacer(fake_time: FakeTime) -> Pacer:
+    return Pacer(
+        per_chat_per_second=1,
+        per_chat_burst=3,
+        overall_per_second=30,
+        bulk_per_second=25,
+        clock=fake_time,
+    )
+
+
+async def test_bulk_sends_go_at_a_steady_rate_of_their_own_with_no_burst(
+    fake_time: FakeTime,
+) -> None:
+    pacer = _bulk_pacer(fake_time)
+
+    times = []
+    for n in range(50):
+        await pacer.wait_turn(f"chat-{n}", bulk=True)
+        times.append(fake_time.now)
+
+    assert times == pytest.approx([n / 25 for n in range(50)], abs=1e-3)
+
+
+async def test_never_two_bulk_sends_within_a_second_to_one_chat(fake_time: FakeTime) -> None:
+    pacer = _bulk_pacer(fake_time)
+
+    times = await _times_of(fake_time, 3, lambda: pacer.wait_turn("chat", bulk=True))
+
+    assert times == pytest.approx([0, 1, 2], abs=1e-3)
+
+
+async def test_a_reply_waiting_for_the_overall_limit_goes_before_bulk_sends(
+    fake_time: FakeTime,
+) -> None:
+    pacer = Pacer(
+        per_chat_per_second=1,
+        per_chat_burst=3,
+        overall_per_second=1,
+        bulk_per_second=1,
+        clock=fake_time,
+    )
+    await pacer.wait_turn("first")  # the overall bucket is empty now
+    order: list[str] = []
+
+    async def send(name: str, chat: str, bulk: bool) -> None:
+        await pacer.wait_turn(chat, bulk=bulk)
+        order.append(name)
+
+    fake_time.hold = asyncio.Event()
+    bulk = asyncio.create_task(send("broadcast", "b", True))
+    while not fake_time.delays:  # the broadcast is waiting for the overall limit first
+        await _real_sleep(0)
+    reply = asyncio.create_task(send("reply", "r", False))
+    while len(fake_time.delays) < 2:  # then the reply waits too
+        await _real_sleep(0)
+    fake_time.hold.set()
+    await asyncio.gather(bulk, reply)
+
+    assert order == ["reply", "broadcast"]
+
+
 # Forgetting idle buckets
 
 
