@@ -211,39 +211,53 @@ async def test_recording_moves_claimed_rows_and_counts_failed_attempts(database)
 
 async def test_recording_never_touches_a_row_that_is_no_longer_pending(database) -> None:
     alice, bob = await _members(database, 2)
-    broadcast = await _broadcast(database, [_row(alice), _row(bob, excluded="muted")])
+    await _broadcast(database, [_row(alice), _row(bob, excluded="muted")])
     [claimed] = await unit(database, _claim())
     bob_row = (await _rows(database))[bob].id
+    await unit(database, lambda r: r.broadcasts.record([Outcome(claimed.id, SENT)], NOW))
 
+    later = NOW + timedelta(minutes=1)  # a second sender answering late, or a stray outcome
+    stray = [Outcome(claimed.id, FAILED, "timeout", failed_attempt=True), Outcome(bob_row, SENT)]
+    await unit(database, lambda r: r.broadcasts.record(stray, later))
+
+    after = await _rows(database)
+    assert await _statuses(database) == {alice: SENT, bob: EXCLUDED}
+    assert (after[alice].sent_at, after[alice].attempts, after[alice].reason) == (NOW, 0, None)
+    assert after[bob].sent_at is None
+
+
+async def _cancel(database: Database, broadcast_id: int, now: datetime = NOW) -> int:
     async def cancel(repos: Repositories) -> int:
-        found = await repos.broadcasts.get(broadcast)
+        found = await repos.broadcasts.get(broadcast_id)
         assert found is not None
-        return await repos.broadcasts.cancel(found, NOW)
+        return await repos.broadcasts.cancel(found, now)
 
-    assert await unit(database, cancel) == 1
-    late = [Outcome(claimed.id, SENT), Outcome(bob_row, SENT)]  # a sender answering late
-    await unit(database, lambda r: r.broadcasts.record(late, NOW))
-
-    assert await _statuses(database) == {alice: CANCELLED, bob: EXCLUDED}
-    assert (await _rows(database))[alice].sent_at is None
+    return await unit(database, cancel)
 
 
-async def test_cancelling_stops_pending_rows_only(database) -> None:
-    alice, bob, carol = await _members(database, 3)
-    broadcast = await _broadcast(database, [_row(alice), _row(bob), _row(carol)])
-    rows = {row.member_id: row.id for row in await unit(database, _claim())}
-    await unit(database, lambda r: r.broadcasts.record([Outcome(rows[alice], SENT)], NOW))
+async def test_cancelling_stops_pending_rows_and_lets_those_in_flight_finish(database) -> None:
+    sent, in_flight, waiting, later = await _members(database, 4)
+    broadcast = await _broadcast(
+        database,
+        [_row(sent), _row(in_flight), _row(waiting), _row(later, due_at=NOW + timedelta(hours=1))],
+    )
+    [first] = await unit(database, _claim(limit=1))
+    await unit(database, lambda r: r.broadcasts.record([Outcome(first.id, SENT)], NOW))
+    [flying] = await unit(database, _claim(limit=1))  # a sender has it on the wire
 
-    async def cancel(repos: Repositories) -> int:
-        found = await repos.broadcasts.get(broadcast)
-        assert found is not None
-        return await repos.broadcasts.cancel(found, NOW)
+    assert await _cancel(database, broadcast) == 2
 
-    assert await unit(database, cancel) == 2
-    assert await _statuses(database) == {alice: SENT, bob: CANCELLED, carol: CANCELLED}
+    assert await _statuses(database) == {
+        sent: SENT,
+        in_flight: PENDING,
+        waiting: CANCELLED,
+        later: CANCELLED,
+    }
     found = await unit(database, lambda r: r.broadcasts.get(broadcast))
     assert found is not None and found.cancelled_at == NOW
-    assert await unit(database, _claim()) == []
+    await unit(database, lambda r: r.broadcasts.record([Outcome(flying.id, SENT)], NOW))
+    assert (await _statuses(database))[in_flight] == SENT  # it went, and the status says so
+    assert await unit(database, _claim(NOW + timedelta(hours=2))) == []
 
 
 async def test_resending_makes_failed_rows_due_now_with_their_attempts_reset(database) -> None:
