@@ -21,7 +21,7 @@ from bot.parsing import parse_tags, whole_number
 from domain.notices import Category
 from handlers.broadcasts import preview_lines
 from services import broadcasts
-from services.broadcasts import BroadcastStatus, Draft
+from services.broadcasts import BroadcastError, BroadcastStatus, Draft, checked_send_at
 from storage.broadcasts import DeliveryStatus
 from storage.models import MAX_ID
 from storage.repositories import Repositories
@@ -39,16 +39,17 @@ BROADCAST_ID = argument(
 
 
 def parse_when(text: str) -> datetime:
-    """`2026-12-07T09:00+00:00`: ISO 8601 with its UTC offset."""
+    """`2026-12-07T09:00+00:00`: ISO 8601 with its UTC offset, from now to a year ahead."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
             f"{text!r} is not a time: use ISO 8601, e.g. 2026-12-07T09:00+00:00"
         ) from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset: add one, e.g. 2026-12-07T09:00+00:00")
-    return moment
+    try:
+        return checked_send_at(moment, utc_now())
+    except BroadcastError as error:
+        raise ValueError(str(error)) from None
 
 
 def parse_choices(text: str) -> list[str]:

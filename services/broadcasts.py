@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.settings import Settings
@@ -79,22 +79,28 @@ class Draft:
             raise BroadcastError(f"a choice takes at most {MAX_CHOICE_CHARS} characters")
         if len({choice.casefold() for choice in choices}) < len(choices):
             raise BroadcastError("two choices are the same")
-        send_at = self.send_at or now
-        if send_at.tzinfo is None:
-            raise BroadcastError("give the time with its UTC offset, e.g. 2026-12-07T09:00+00:00")
-        if send_at < now - PAST_TOLERANCE:
-            raise BroadcastError(f"{send_at:%Y-%m-%d %H:%M} UTC has passed")
-        if send_at > now + LATEST_START:
-            raise BroadcastError("a broadcast can be scheduled at most a year ahead")
         return Draft(
             text,
             self.category,
             tuple(sorted(set(self.tags))),
             self.platform,
             choices,
-            send_at,
+            checked_send_at(self.send_at or now, now),
             self.names_to_staff and bool(choices),
         )
+
+
+def checked_send_at(send_at: datetime, now: datetime) -> datetime:
+    """A time a broadcast may be scheduled for (from now to a year ahead, with its offset), or
+    `BroadcastError` saying why not; the command line checks it as it reads `--at`. In UTC."""
+    if send_at.tzinfo is None:
+        raise BroadcastError("give the time with its UTC offset, e.g. 2026-12-07T09:00+00:00")
+    send_at = send_at.astimezone(UTC)  # shown as UTC in the preview and the refusals
+    if send_at < now - PAST_TOLERANCE:
+        raise BroadcastError(f"{send_at:%Y-%m-%d %H:%M} UTC has passed")
+    if send_at > now + LATEST_START:
+        raise BroadcastError("a broadcast can be scheduled at most a year ahead")
+    return send_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -152,6 +153,11 @@ class Recipient:
     reason: str | None
 
 
+def _free(now: datetime) -> ColumnElement[bool]:
+    """Rows no worker holds at `now`: never claimed, or their lease has run out."""
+    return or_(BroadcastDelivery.claimed_until.is_(None), BroadcastDelivery.claimed_until <= now)
+
+
 class BroadcastRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -226,9 +232,7 @@ class BroadcastRepository:
         """Due pending rows of `platform` (of one recipient, for the terminal), earliest first,
         held for `lease`, in one statement: FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
         take different rows; SQLite transactions start with BEGIN IMMEDIATE."""
-        free = or_(
-            BroadcastDelivery.claimed_until.is_(None), BroadcastDelivery.claimed_until <= now
-        )
+        free = _free(now)
         due = select(BroadcastDelivery.id).where(
             BroadcastDelivery.platform == platform,
             BroadcastDelivery.status == DeliveryStatus.PENDING,
@@ -338,9 +342,12 @@ class BroadcastRepository:
         ]
 
     async def cancel(self, broadcast: Broadcast, now: datetime) -> int:
-        """Stop what is still pending; rows being sent at this moment still go."""
+        """Stop what is still pending; rows being sent at this moment still go, and are
+        recorded as what became of them (if their worker dies, the next claim cancels them)."""
         broadcast.cancelled_at = now
-        return await self._move(broadcast.id, DeliveryStatus.PENDING, DeliveryStatus.CANCELLED)
+        return await self._move(
+            broadcast.id, DeliveryStatus.PENDING, DeliveryStatus.CANCELLED, free_at=now
+        )
 
     async def resend_failed(self, broadcast_id: int, now: datetime) -> int:
         """Failed rows become pending again, due now, with their attempts reset."""
@@ -349,13 +356,25 @@ class BroadcastRepository:
         )
 
     async def _move(
-        self, broadcast_id: int, old: DeliveryStatus, new: DeliveryStatus, **values: Any
+        self,
+        broadcast_id: int,
+        old: DeliveryStatus,
+        new: DeliveryStatus,
+        *,
+        free_at: datetime | None = None,
+        **values: Any,
     ) -> int:
+        """Rows of the broadcast from `old` to `new`; with `free_at`, only rows no worker holds
+        then."""
+        moved = update(BroadcastDelivery).where(
+            BroadcastDelivery.broadcast_id == broadcast_id, BroadcastDelivery.status == old
+        )
+        if free_at is not None:
+            moved = moved.where(_free(free_at))
         result = await self._session.execute(
-            update(BroadcastDelivery)
-            .where(BroadcastDelivery.broadcast_id == broadcast_id, BroadcastDelivery.status == old)
-            .values(status=new, reason=None, claimed_until=None, **values)
-            .execution_options(synchronize_session=False)
+            moved.values(status=new, reason=None, claimed_until=None, **values).execution_options(
+                synchronize_session=False
+            )
         )
         return result.rowcount
 

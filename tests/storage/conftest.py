@@ -18,3 +18,12 @@ async def workers(database_url: str) -> AsyncIterator[tuple[Database, Database]]
     yield first, second
     await first.dispose()
     await second.dispose()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """One migrated database, as one `cedp-bot serve` process would have."""
+    opened = Database(database_url)
+    await upgrade_database(opened.engine)
+    yield opened
+    await opened.dispose()

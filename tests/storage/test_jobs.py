@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -21,14 +21,6 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
 ZERO = timedelta(0)  # a dead job keeps the due time of its last try
 T = TypeVar("T")
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    opened = Database(database_url)
-    await upgrade_database(opened.engine)
-    yield opened
-    await opened.dispose()
 
 
 @pytest.fixture

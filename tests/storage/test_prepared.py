@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from storage.conversations import ConversationKey
 from storage.database import Database
-from storage.migrate import upgrade_database
 from storage.models import Identity, Member
 from storage.repositories import Repositories
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade_database(database.engine)
-    yield database
-    await database.dispose()
 
 
 async def test_a_prepared_read_sees_orm_changes_not_yet_flushed(database: Database) -> None:
