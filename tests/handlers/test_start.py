@@ -31,6 +31,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "My details",
         "Link another app",
         "Create an invite code",
+        "Send a broadcast",
         "Unanswered questions",
     ]
 
