@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from domain.people import Role
 
@@ -31,6 +31,19 @@ def parse_duration(text: str) -> timedelta:
     if match is None or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a duration: use a number and m, h, d or w, like 14d")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_time(text: str, zone: tzinfo) -> datetime:
+    """`2026-12-07 09:00`, read in `zone`, or ISO 8601 with its own offset
+    (`2026-12-07T09:00+01:00`): staff type times the way they read them."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text[:40]!r} is not a time: type it like 2026-12-07 09:00, "
+            "or ISO 8601 with an offset like 2026-12-07T09:00+00:00"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def parse_role(text: str) -> Role:

@@ -19,7 +19,7 @@ from bot.commandline import (
 from bot.context import utc_now
 from bot.parsing import parse_tags, whole_number
 from domain.notices import Category
-from handlers.broadcasts import preview_lines
+from handlers.broadcasts import choice_lines, headline, parse_choices, preview_lines
 from services import broadcasts
 from services.broadcasts import BroadcastError, BroadcastStatus, Draft, checked_send_at
 from storage.broadcasts import DeliveryStatus
@@ -50,11 +50,6 @@ def parse_when(text: str) -> datetime:
         return checked_send_at(moment, utc_now())
     except BroadcastError as error:
         raise ValueError(str(error)) from None
-
-
-def parse_choices(text: str) -> list[str]:
-    """`I'd like to attend|Not this time` → the labels."""
-    return [choice.strip() for choice in text.split("|") if choice.strip()]
 
 
 def _read_text(path: Path) -> str:
@@ -155,18 +150,11 @@ async def send(
 
 
 def status_lines(report: BroadcastStatus) -> list[str]:
-    counts, item = report.counts, report.broadcast
     lines = [
-        f"broadcast {item.id} ({item.category}, {report.state}): {report.recipients} recipients",
-        *(f"{status.value}\t{counts[status]}" for status in DeliveryStatus),
+        headline(report),
+        *(f"{status.value}\t{report.counts[status]}" for status in DeliveryStatus),
+        *choice_lines(report),
     ]
-    for label, count in report.choices.items():
-        names = (
-            f"\t{', '.join(report.names[label])}"
-            if report.names is not None and report.names[label]
-            else ""
-        )
-        lines.append(f"choice «{label}»\t{count}{names}")
     for problem in report.problems:
         account = f"{problem.platform}:{problem.recipient_id}" if problem.recipient_id else "-"
         lines.append(f"{problem.status.value}\t{problem.member_name}\t{account}\t{problem.reason}")

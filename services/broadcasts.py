@@ -384,8 +384,9 @@ async def status(repos: Repositories, broadcast_id: int) -> BroadcastStatus:
     )
 
 
-async def list_broadcasts(repos: Repositories) -> list[BroadcastStatus]:
-    return [await status(repos, b.id) for b in await repos.broadcasts.list()]
+async def list_broadcasts(repos: Repositories, limit: int | None = None) -> list[BroadcastStatus]:
+    """Newest first; the latest `limit` when given."""
+    return [await status(repos, b.id) for b in await repos.broadcasts.list(limit)]
 
 
 async def cancel(repos: Repositories, broadcast_id: int, now: datetime) -> int:

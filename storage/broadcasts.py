@@ -215,9 +215,11 @@ class BroadcastRepository:
         rows = await self._session.execute(select(Broadcast).where(Broadcast.id.in_(ids)))
         return {broadcast.id: broadcast for broadcast in rows.scalars()}
 
-    async def list(self) -> list[Broadcast]:
-        """Every broadcast, newest first."""
-        rows = await self._session.execute(select(Broadcast).order_by(Broadcast.id.desc()))
+    async def list(self, limit: int | None = None) -> list[Broadcast]:
+        """Every broadcast (or the latest `limit`), newest first."""
+        rows = await self._session.execute(
+            select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+        )
         return list(rows.scalars())
 
     async def claim(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import parse_duration, parse_role, parse_tags
+from bot.parsing import parse_duration, parse_role, parse_tags, parse_time
 from domain.people import Role
 
 
@@ -43,3 +44,20 @@ def test_roles() -> None:
     assert parse_role(" Staff ") is Role.STAFF
     with pytest.raises(ValueError, match="member, coach, staff"):
         parse_role("admin")
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_a_time_without_offset_is_read_in_the_given_zone() -> None:
+    assert parse_time(" 2026-07-01 09:00 ", LONDON) == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_time_with_its_offset_keeps_it() -> None:
+    assert parse_time("2026-12-07T09:00+02:00", LONDON) == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", ["tomorrow", "2026-13-01 09:00", "09:00", ""])
+def test_anything_else_is_not_a_time(bad: str) -> None:
+    with pytest.raises(ValueError, match="is not a time: type it like 2026-12-07 09:00"):
+        parse_time(bad, LONDON)

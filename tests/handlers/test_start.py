@@ -32,6 +32,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Link another app",
         "Create an invite code",
         "Settings",
+        "Send a broadcast",
         "Unanswered questions",
     ]
 
