@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -30,13 +29,13 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
-    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import leases
 from storage.models import Base, Member, UTCDateTime
 from storage.upsert import insert_for
 
@@ -153,11 +152,6 @@ class Recipient:
     reason: str | None
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
-    """Rows no worker holds at `now`: never claimed, or their lease has run out."""
-    return or_(BroadcastDelivery.claimed_until.is_(None), BroadcastDelivery.claimed_until <= now)
-
-
 class BroadcastRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -232,35 +226,28 @@ class BroadcastRepository:
         recipient_id: str | None = None,
     ) -> list[ClaimedDelivery]:
         """Due pending rows of `platform` (of one recipient, for the terminal), earliest first,
-        held for `lease`, in one statement: FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
-        take different rows; SQLite transactions start with BEGIN IMMEDIATE."""
-        free = _free(now)
-        due = select(BroadcastDelivery.id).where(
-            BroadcastDelivery.platform == platform,
-            BroadcastDelivery.status == DeliveryStatus.PENDING,
-            BroadcastDelivery.due_at <= now,
-            free,
-        )
-        if recipient_id is not None:
-            due = due.where(BroadcastDelivery.recipient_id == recipient_id)
-        due = (
-            due.order_by(BroadcastDelivery.due_at, BroadcastDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        held for `lease`, in one statement (storage.leases: workers take different rows)."""
+        mine = () if recipient_id is None else (BroadcastDelivery.recipient_id == recipient_id,)
         claimed = await self._session.execute(
-            update(BroadcastDelivery)
-            .where(BroadcastDelivery.id.in_(due), free)
-            .values(claimed_until=now + lease)
-            .returning(
-                BroadcastDelivery.id,
-                BroadcastDelivery.broadcast_id,
-                BroadcastDelivery.member_id,
-                BroadcastDelivery.platform,
-                BroadcastDelivery.recipient_id,
-                BroadcastDelivery.attempts,
+            leases.claim(
+                BroadcastDelivery,
+                BroadcastDelivery.platform == platform,
+                BroadcastDelivery.status == DeliveryStatus.PENDING,
+                BroadcastDelivery.due_at <= now,
+                *mine,
+                order_by=(BroadcastDelivery.due_at, BroadcastDelivery.id),
+                limit=limit,
+                now=now,
+                lease=lease,
+                returning=(
+                    BroadcastDelivery.id,
+                    BroadcastDelivery.broadcast_id,
+                    BroadcastDelivery.member_id,
+                    BroadcastDelivery.platform,
+                    BroadcastDelivery.recipient_id,
+                    BroadcastDelivery.attempts,
+                ),
             )
-            .execution_options(synchronize_session=False)
         )
         rows = [ClaimedDelivery(**row._mapping) for row in claimed]
         return sorted(rows, key=lambda row: row.id)
@@ -372,7 +359,7 @@ class BroadcastRepository:
             BroadcastDelivery.broadcast_id == broadcast_id, BroadcastDelivery.status == old
         )
         if free_at is not None:
-            moved = moved.where(_free(free_at))
+            moved = moved.where(leases.is_free(BroadcastDelivery.claimed_until, free_at))
         result = await self._session.execute(
             moved.values(status=new, reason=None, claimed_until=None, **values).execution_options(
                 synchronize_session=False

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, delete, or_, select, update
+from sqlalchemy import JSON, Index, Integer, String, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import leases
 from storage.models import Base, UTCDateTime
 from storage.upsert import insert_for
 
@@ -114,35 +115,28 @@ class JobRepository:
         return result.rowcount == 1
 
     async def claim(self, now: datetime, *, lease: timedelta, limit: int) -> list[DueJob]:
-        """Due jobs, earliest first, held for `lease` by this worker, in one statement.
-
-        PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED, so concurrent workers
-        choose different jobs instead of queueing on each other; on SQLite every transaction
-        starts with BEGIN IMMEDIATE (storage.database), so no other writer runs in between.
-        """
-        free = or_(Job.claimed_until.is_(None), Job.claimed_until <= now)
-        due = (
-            select(Job.id)
-            .where(Job.state == JobState.PENDING, Job.due_at <= now, free)
-            .order_by(Job.due_at, Job.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        """Due jobs, earliest first, held for `lease` by this worker, in one statement
+        (storage.leases: concurrent workers choose different jobs)."""
         claimed = await self._session.execute(
-            update(Job)
-            .where(Job.id.in_(due), free)
-            .values(claimed_until=now + lease)
-            .returning(
-                Job.id,
-                Job.kind,
-                Job.key,
-                Job.payload,
-                Job.due_at,
-                Job.attempts,
-                Job.max_attempts,
-                Job.claimed_until,
+            leases.claim(
+                Job,
+                Job.state == JobState.PENDING,
+                Job.due_at <= now,
+                order_by=(Job.due_at, Job.id),
+                limit=limit,
+                now=now,
+                lease=lease,
+                returning=(
+                    Job.id,
+                    Job.kind,
+                    Job.key,
+                    Job.payload,
+                    Job.due_at,
+                    Job.attempts,
+                    Job.max_attempts,
+                    Job.claimed_until,
+                ),
             )
-            .execution_options(synchronize_session=False)
         )
         jobs = [DueJob(**row._mapping) for row in claimed]
         return sorted(jobs, key=lambda job: (job.due_at, job.id))

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import leases
 from storage.models import OutboxMessage
 
 
@@ -59,16 +60,18 @@ class OutboxRepository:
         One UPDATE claims the rows, so two workers never push the same message; one that dies
         mid-push lets the lease run out and another worker sends it. Call `complete` once sent.
         """
-        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
-        wanted = select(OutboxMessage.id).where(OutboxMessage.platform == platform, free)
-        if recipient_id is not None:
-            wanted = wanted.where(OutboxMessage.recipient_id == recipient_id)
+        mine = () if recipient_id is None else (OutboxMessage.recipient_id == recipient_id,)
         claimed = await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(wanted.order_by(OutboxMessage.id).limit(limit)), free)
-            .values(claimed_until=now + lease)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
+            leases.claim(
+                OutboxMessage,
+                OutboxMessage.platform == platform,
+                *mine,
+                order_by=(OutboxMessage.id,),
+                limit=limit,
+                now=now,
+                lease=lease,
+                returning=(OutboxMessage.id,),
+            )
         )
         ids = list(claimed.scalars().all())
         if not ids:
