@@ -59,6 +59,8 @@ async def serving(
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(200):
+                if process.returncode is not None:
+                    raise AssertionError(f"cedp-bot serve exited with {process.returncode}")
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                         if response.status == 200:
