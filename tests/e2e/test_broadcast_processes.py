@@ -7,15 +7,14 @@ process died but whose outcome was not yet committed: at most `SENDING_AT_ONCE` 
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import signal
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import pytest
 
 from bot.adapters.broadcasting import SENDING_AT_ONCE
+from tests.conftest import eventually
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.processes import environment, free_port, serving
 from tests.e2e.roster import Roster
@@ -32,17 +31,6 @@ def received(platforms: LoopbackPlatforms) -> Counter[int]:
         for call in platforms.calls_to("sendMessage")
         if TEXT in call.params.get("text", "")
     )
-
-
-async def eventually(
-    condition: Callable[[], bool | Awaitable[bool]], seconds: float, what: str
-) -> None:
-    for _ in range(int(seconds / 0.02)):
-        met = condition()
-        if await met if inspect.isawaitable(met) else met:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 async def test_a_broadcast_killed_half_way_is_finished_by_the_next_process(
