@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -138,3 +140,16 @@ async def join_as(bot: Bot, chat: TestChat, role: Role = Role.MEMBER, **invite: 
     code = await create_invite(bot, role, **invite)  # type: ignore[arg-type]
     replies = await chat.send(f"/join {code}")
     assert "Welcome" in chat.text, replies
+
+
+async def eventually(
+    condition: Callable[[], bool | Awaitable[bool]], seconds: float, what: str
+) -> None:
+    """Wait until `condition` (plain or async) holds; AssertionError naming `what` if it never
+    does within `seconds`."""
+    for _ in range(int(seconds / 0.02)):
+        met = condition()
+        if await met if inspect.isawaitable(met) else met:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not within {seconds} s: {what}")

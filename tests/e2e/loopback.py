@@ -2,7 +2,8 @@
 
 The real SDKs (python-telegram-bot, slack_sdk) talk to it over HTTP, so requests are parsed the
 way the platforms parse them. Every call is recorded, and a test can make the next calls fail the
-way the platforms fail: rate limits, blocked chats, deactivated users.
+way the platforms fail: rate limits (the next calls, or everything above a rate), blocked chats,
+deactivated users, chats that fail a few times with a 500.
 
 What the SDKs send, and so what this server must understand:
 - python-telegram-bot posts form data (multipart when a file is attached) whose values are JSON
@@ -69,6 +70,7 @@ class RecordedCall:
     answered: int
     ok: bool
     answer: Params
+    sender: str = ""  # the path prefix of `telegram_base_url(sender)`: which worker called
 
 
 def telegram_bot_user() -> dict[str, Any]:
@@ -99,6 +101,11 @@ class LoopbackPlatforms:
         self.latency = 0.0  # seconds every API call takes, as a real network round trip would
         self._recorded = asyncio.Event()
         self._throttled: defaultdict[str, deque[int]] = defaultdict(deque)
+        # method → (accepted calls allowed within any second, retry_after of the 429 beyond)
+        self._rate_limits: dict[str, tuple[int, int]] = {}
+        self._accepted_at: defaultdict[str, deque[float]] = defaultdict(deque)
+        self.rate_limited = 0  # how many 429s it answered, for benchmarks to report
+        self._failing_chats: defaultdict[str, int] = defaultdict(int)
         self._blocked_chats: set[str] = set()
         self._disabled_slack: set[str] = set()  # user ids and their DM channels
         self._slack_messages: set[tuple[str, str]] = set()  # (channel, ts) of posted messages
@@ -137,6 +144,7 @@ class LoopbackPlatforms:
         """Listen on 127.0.0.1; port 0 lets the system pick a free one."""
         app = web.Application(client_max_size=64 * 2**20)
         app.router.add_route("*", "/bot{token}/{method}", self._telegram)
+        app.router.add_route("*", "/{sender}/bot{token}/{method}", self._telegram)
         app.router.add_route("*", "/api/{method}", self._slack)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -172,6 +180,10 @@ class LoopbackPlatforms:
     def telegram_base_url(self) -> str:
         """What to pass as telegram.Bot(base_url=...): PTB appends the token, then /method."""
         return f"{self.origin}/bot"
+
+    def telegram_base_url_of(self, sender: str) -> str:
+        """A base URL that marks every call through it with `sender`, to tell workers apart."""
+        return f"{self.origin}/{sender}/bot"
 
     @property
     def slack_base_url(self) -> str:
@@ -213,6 +225,15 @@ class LoopbackPlatforms:
         """Answer the next `times` calls of `method` with the platform's 429."""
         self._throttled[method.lower()].extend([retry_after] * times)
 
+    def limit_rate(self, method: str, per_second: int, retry_after: int = 1) -> None:
+        """Answer 429 to a call of `method` that would be more than `per_second` accepted ones
+        within a second, as Telegram does to a bot that sends too fast."""
+        self._rate_limits[method.lower()] = (per_second, retry_after)
+
+    def fail_chat(self, chat_id: int | str, times: int) -> None:
+        """Telegram: the next `times` deliveries to this chat fail with a 500, then succeed."""
+        self._failing_chats[str(chat_id)] += times
+
     def block_chat(self, chat_id: int | str) -> None:
         """Telegram: the user blocked the bot, so delivering to this chat is forbidden."""
         self._blocked_chats.add(str(chat_id))
@@ -235,15 +256,37 @@ class LoopbackPlatforms:
         self.calls.clear()
 
     def _record(
-        self, platform: str, method: str, params: Params, at: float, answer: Params, status: int
+        self,
+        platform: str,
+        method: str,
+        params: Params,
+        at: float,
+        answer: Params,
+        status: int,
+        sender: str = "",
     ) -> None:
-        call = RecordedCall(platform, method, params, at, status, answer["ok"], answer)
+        if status == 429:
+            self.rate_limited += 1
+        call = RecordedCall(platform, method, params, at, status, answer["ok"], answer, sender)
         bisect.insort(self.calls, call, key=lambda recorded: recorded.at)
         self._recorded.set()
 
     def _next_retry_after(self, method: str) -> int | None:
+        """The delay of a 429 to answer this call with, or None to accept it."""
         queue = self._throttled.get(method.lower())
-        return queue.popleft() if queue else None
+        if queue:
+            return queue.popleft()
+        limit = self._rate_limits.get(method.lower())
+        if limit is None:
+            return None
+        (allowed, retry_after), now = limit, time.monotonic()
+        accepted = self._accepted_at[method.lower()]
+        while accepted and accepted[0] <= now - 1.0:
+            accepted.popleft()
+        if len(accepted) >= allowed:
+            return retry_after
+        accepted.append(now)
+        return None
 
     # Telegram
 
@@ -257,7 +300,8 @@ class LoopbackPlatforms:
             for key, value in (await _read_params(request)).items()
         }
         status, answer = await self._answer_telegram(request.match_info["token"], method, params)
-        self._record("telegram", method, params, at, answer, status)
+        sender = request.match_info.get("sender", "")
+        self._record("telegram", method, params, at, answer, status, sender)
         return web.json_response(answer, status=status)
 
     async def _answer_telegram(self, token: str, method: str, params: Params) -> tuple[int, Params]:
@@ -269,8 +313,12 @@ class LoopbackPlatforms:
         if (retry_after := self._next_retry_after(method)) is not None:
             description = f"Too Many Requests: retry after {retry_after}"
             return 429, _telegram_error(429, description, {"retry_after": retry_after})
-        if method in _TELEGRAM_CHAT_METHODS and str(params.get("chat_id")) in self._blocked_chats:
+        chat = str(params.get("chat_id"))
+        if method in _TELEGRAM_CHAT_METHODS and chat in self._blocked_chats:
             return 403, _telegram_error(403, "Forbidden: bot was blocked by the user")
+        if method in _TELEGRAM_CHAT_METHODS and self._failing_chats.get(chat, 0) > 0:
+            self._failing_chats[chat] -= 1
+            return 500, _telegram_error(500, "Internal Server Error")
         try:
             return 200, {"ok": True, "result": await handler(params)}
         except KeyError as missing:

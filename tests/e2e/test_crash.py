@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
-import socket
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 import aiohttp
 
@@ -33,66 +27,13 @@ from tests.e2e.payloads import (
     slack_signature_headers,
     telegram_message,
 )
+from tests.e2e.processes import environment, free_port, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM_UPDATES = 500
 SLACK_EVENTS = 300
 PEOPLE = 50  # per platform: each sends several, so per-person order is exercised too
 KILL_AFTER = 250  # acknowledged deliveries before the kill
 NAMED = re.compile(r"/([ts]\d{5})")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(database_url: str, platforms: LoopbackPlatforms) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CEDP_DATABASE_URL": database_url,
-        "CEDP_SEMANTIC": "off",
-        "CEDP_LOG_LEVEL": "WARNING",
-        "CEDP_KNOWLEDGE_RELOAD_SECONDS": "0",
-        "CEDP_RATE_LIMIT_PER_MINUTE": "1000",
-        "CEDP_INBOX_LEASE_SECONDS": "1.5",
-        "TELEGRAM_BOT_TOKEN": platforms.TELEGRAM_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": platforms.telegram_base_url,
-        "TELEGRAM_MESSAGES_PER_SECOND": "100000",
-        "SLACK_BOT_TOKEN": platforms.SLACK_TOKEN,
-        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
-        "SLACK_API_BASE_URL": platforms.slack_base_url,
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-@asynccontextmanager
-async def serving(
-    environment: dict[str, str], port: int
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A `cedp-bot serve` process, healthy; killed with SIGKILL if still running at the end."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--port", str(port), env=environment, cwd=ROOT
-    )
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("cedp-bot serve did not become healthy")
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 def _deliveries() -> list[tuple[str, str, bytes, dict[str, str]]]:
@@ -128,10 +69,10 @@ async def test_a_server_killed_mid_burst_answers_everything_it_acknowledged_afte
     database_url: str, platforms: LoopbackPlatforms
 ) -> None:
     platforms.latency = 0.005  # replies take a moment to send, as on a real network
-    environment = _environment(database_url, platforms)
-    port = _free_port()
+    env = environment(database_url, platforms, CEDP_INBOX_LEASE_SECONDS="1.5")
+    port = free_port()
     acknowledged: set[str] = set()
-    async with serving(environment, port) as first:
+    async with serving(env, port) as first:
         async with aiohttp.ClientSession() as http:
             queue = asyncio.Queue[tuple[str, str, bytes, dict[str, str]]]()
             for delivery in _deliveries():
@@ -157,7 +98,7 @@ async def test_a_server_killed_mid_burst_answers_everything_it_acknowledged_afte
     assert first.returncode == -signal.SIGKILL
     assert acknowledged - answered_before_restart, "the kill came after everything was answered"
 
-    async with serving(environment, _free_port()):
+    async with serving(env, free_port()):
         for _ in range(300):
             if acknowledged <= set(_answered(platforms)):
                 break

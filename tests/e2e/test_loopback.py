@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, InvalidToken, RetryAfter
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter
 
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.payloads import (
@@ -109,6 +109,49 @@ async def test_blocked_chat_is_forbidden(tg: telegram.Bot, platforms: LoopbackPl
         await tg.send_message(chat_id=42, text="hello")
 
     assert platforms.calls_to("sendMessage") == []
+
+
+async def test_above_a_rate_limit_calls_get_429_and_are_counted(
+    tg: telegram.Bot, platforms: LoopbackPlatforms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    platforms.limit_rate("sendMessage", per_second=3, retry_after=2)
+
+    outcomes = []
+    for chat in range(5):
+        try:
+            await tg.send_message(chat_id=chat + 1, text="hello")
+            outcomes.append("sent")
+        except RetryAfter:
+            outcomes.append("429")
+
+    assert outcomes == ["sent", "sent", "sent", "429", "429"]
+    assert platforms.rate_limited == 2
+
+
+async def test_a_failing_chat_answers_500_as_often_as_told_then_accepts(
+    tg: telegram.Bot, platforms: LoopbackPlatforms
+) -> None:
+    platforms.fail_chat(42, times=2)
+
+    for _ in range(2):
+        with pytest.raises(NetworkError):
+            await tg.send_message(chat_id=42, text="hello")
+    await tg.send_message(chat_id=42, text="hello")
+    await tg.send_message(chat_id=43, text="hello")
+
+    answered = [call.answered for call in platforms.calls_to("sendMessage", ok_only=False)]
+    assert answered == [500, 500, 200, 200]
+
+
+async def test_calls_through_a_senders_base_url_are_marked_with_it(
+    platforms: LoopbackPlatforms,
+) -> None:
+    base_url = platforms.telegram_base_url_of("worker-2")
+    async with telegram.Bot(platforms.TELEGRAM_TOKEN, base_url=base_url) as marked:
+        await marked.send_message(chat_id=42, text="hello")
+
+    assert [call.sender for call in platforms.calls_to("sendMessage")] == ["worker-2"]
 
 
 async def test_get_updates_hands_out_queued_payloads_until_confirmed(
