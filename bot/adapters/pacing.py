@@ -112,10 +112,10 @@ class Pacer:
         clock: Clock = time.monotonic,
     ) -> None:
         self.per_chat = ChatBuckets(per_chat_per_second, per_chat_burst, clock)
+        # No burst overall: a full bucket on top of a steady broadcast would let more than the
+        # platform's limit through within one second, and its 429 pauses everyone.
         self._overall = (
-            TokenBucket(overall_per_second, max(overall_per_second, 1.0), clock)
-            if overall_per_second is not None
-            else None
+            TokenBucket(overall_per_second, 1.0, clock) if overall_per_second is not None else None
         )
         # Bulk: one a second to a chat, and a steady overall rate with no burst.
         self._bulk_chats = ChatBuckets(1.0, 1, clock)

@@ -158,9 +158,8 @@ async def test_the_overall_limit_applies_across_chats(fake_time: FakeTime) -> No
         await pacer.wait_turn(f"chat-{n}")
         times.append(fake_time.now)
 
-    assert times[:30] == [0] * 30
-    assert times[30:] == pytest.approx([n / 30 for n in range(1, 31)], abs=1e-3)
-    assert fake_time.now == pytest.approx(1.0, abs=1e-3)
+    # steady, with no burst: never more than the limit within any second
+    assert times == pytest.approx([n / 30 for n in range(60)], abs=1e-3)
 
 
 async def test_without_an_overall_limit_many_chats_go_at_once(fake_time: FakeTime) -> None:
