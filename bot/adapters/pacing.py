@@ -117,9 +117,10 @@ class Pacer:
         self._overall = (
             TokenBucket(overall_per_second, 1.0, clock) if overall_per_second is not None else None
         )
-        # Bulk: one a second to a chat, and a steady overall rate with no burst.
+        # Bulk: one a second to a chat, and a steady rate; a burst of two keeps it on rate
+        # when a sender wakes a little late, and two plus the rate stays under the overall.
         self._bulk_chats = ChatBuckets(1.0, 1, clock)
-        self._bulk = TokenBucket(bulk_per_second, 1.0, clock) if bulk_per_second else None
+        self._bulk = TokenBucket(bulk_per_second, 2.0, clock) if bulk_per_second else None
 
     async def wait_turn(self, chat: str, *, bulk: bool = False) -> None:
         """Wait until a message to `chat` keeps within the limits of its lane."""
