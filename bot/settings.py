@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     )
     # Notices other than essential ones wait for the end of these, in each member's time zone.
     quiet_hours: str = Field(default="20:00-08:00", validation_alias="CEDP_QUIET_HOURS")
+    # Coaching: how many upcoming sessions a member may hold, and until when before a session
+    # they may move or cancel it in chat.
+    max_upcoming_sessions: int = Field(
+        default=2, ge=1, le=20, validation_alias="CEDP_MAX_UPCOMING_SESSIONS"
+    )
+    cancellation_notice_hours: int = Field(
+        default=12, ge=0, le=24 * 14, validation_alias="CEDP_CANCELLATION_NOTICE_HOURS"
+    )
     # Binds button payloads to their recipient; unset, one is generated and kept in the database.
     secret_key: SecretStr | None = Field(
         default=None, min_length=32, validation_alias="CEDP_SECRET_KEY"

@@ -108,7 +108,11 @@ class Preferences:
     def held_until(self, category: Category, at: datetime) -> datetime | None:
         """When a notice of `category` due `at` may go out, if quiet hours hold it; else None.
         Essential notices are never held."""
-        if self.quiet is None or not category.mutable:
+        return self.quiet_until(at) if category.mutable else None
+
+    def quiet_until(self, at: datetime) -> datetime | None:
+        """The end of the quiet hours `at` falls in, or None when it falls in none."""
+        if self.quiet is None:
             return None
         local = at.astimezone(self.timezone)
         if not self.quiet.contains(local.time()):

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.arrivals import ArrivalRepository
 from storage.broadcasts import BroadcastRepository
+from storage.coaching import CoachingRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.inbox import InboxRepository
@@ -36,6 +37,7 @@ class Repositories:
     jobs: JobRepository
     member_settings: MemberSettingsRepository
     broadcasts: BroadcastRepository
+    coaching: CoachingRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -54,4 +56,5 @@ class Repositories:
             jobs=JobRepository(session),
             member_settings=MemberSettingsRepository(session),
             broadcasts=BroadcastRepository(session),
+            coaching=CoachingRepository(session),
         )

@@ -1,0 +1,321 @@
+"""Coaching and mentoring: who may book which slot, and what follows from a booking, a move
+or a cancellation. The one home of these rules; the chat, the command line and the jobs call it.
+
+A slot is free when it lies in one of the coach's windows, outside their exceptions, beyond the
+minimum notice and within the horizon, a buffer away from every other session, and not held
+for someone on the waiting list. Bookings with one coach are decided one at a time (the coach's
+row is locked on PostgreSQL; SQLite has one writer anyway), and the database's partial unique
+index makes a second booking of a slot impossible whatever the code does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.settings import Settings
+from domain.coaching import Availability, CoachKind, DayException, Interval, WeeklyWindow
+from domain.coaching import free_slots as slots_in
+from domain.errors import Refusal
+from domain.notices import parse_timezone
+from storage.coaching import Booking, BookingStatus, Coach
+from storage.repositories import Repositories
+
+OFFER_HOLD = timedelta(hours=2)  # a freed slot waits this long for the first on the list
+REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=1))
+SHOWN_ALTERNATIVES = 3
+
+
+class CoachingError(Refusal):
+    """A booking request the rules refuse; the message says why."""
+
+
+class SlotTaken(CoachingError):
+    """Someone else has the slot; `alternatives` are the next free ones."""
+
+    def __init__(self, alternatives: Sequence[datetime]) -> None:
+        super().__init__("someone has just booked that time")
+        self.alternatives = list(alternatives)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a booking, move or cancellation did, for the chat and the jobs to act on."""
+
+    booking: Booking
+    coach: Coach
+    previous_start: datetime | None = None  # set when moved
+
+
+def availability_of(coach: Coach) -> Availability:
+    return Availability(
+        timezone=parse_timezone(coach.timezone),
+        session=timedelta(minutes=coach.session_minutes),
+        buffer=timedelta(minutes=coach.buffer_minutes),
+        notice=timedelta(hours=coach.notice_hours),
+        horizon=timedelta(weeks=coach.horizon_weeks),
+        weekly=[WeeklyWindow.parse(text) for text in coach.weekly],
+        exceptions=[DayException.parse(text) for text in coach.exceptions],
+    )
+
+
+async def _coach(repos: Repositories, coach_id: int, *, lock: bool = False) -> Coach:
+    coach = await repos.coaching.coach(coach_id, lock=lock)
+    if coach is None:
+        raise CoachingError("that coach is no longer on the programme")
+    return coach
+
+
+async def coaches(
+    repos: Repositories, kind: CoachKind | None = None, specialism: str | None = None
+) -> list[Coach]:
+    """Coaches (or mentors), by name, optionally with a specialism."""
+    return [
+        coach
+        for coach in await repos.coaching.coaches()
+        if (kind is None or coach.kind == kind)
+        and (specialism is None or specialism in coach.specialisms)
+    ]
+
+
+async def specialisms(repos: Repositories, kind: CoachKind | None = None) -> list[str]:
+    return sorted({s for coach in await coaches(repos, kind) for s in coach.specialisms})
+
+
+async def free_slots(
+    repos: Repositories,
+    coach: Coach,
+    now: datetime,
+    *,
+    member_id: int | None = None,
+    besides: int | None = None,
+) -> list[datetime]:
+    """The coach's free slots for `member_id` (slots held for them on the waiting list are
+    theirs to take), ignoring booking `besides` (the one being moved)."""
+    availability = availability_of(coach)
+    booked = await repos.coaching.booked_between(
+        coach.id, now, now + availability.horizon + availability.session, besides=besides
+    )
+    held = {
+        entry.offered_start
+        for entry in await repos.coaching.offers(coach.id, now)
+        if entry.member_id != member_id
+    }
+    taken = [Interval(b.start_at, b.end_at) for b in booked]
+    return [slot for slot in slots_in(availability, taken, now) if slot not in held]
+
+
+async def _check_slot(
+    repos: Repositories,
+    coach: Coach,
+    start: datetime,
+    now: datetime,
+    member_id: int,
+    besides: int | None = None,
+) -> list[datetime]:
+    """Refuse a slot that is not free now; returns the coach's free slots otherwise."""
+    free = await free_slots(repos, coach, now, member_id=member_id, besides=besides)
+    if start not in free:
+        if start < now + timedelta(hours=coach.notice_hours):
+            raise CoachingError(
+                f"that time is too soon: {coach.name} needs {coach.notice_hours} hours' notice"
+            )
+        raise SlotTaken(free[:SHOWN_ALTERNATIVES])
+    return free
+
+
+def _session_end(coach: Coach, start: datetime) -> datetime:
+    return start + timedelta(minutes=coach.session_minutes)
+
+
+async def book(
+    repos: Repositories,
+    member_id: int,
+    coach_id: int,
+    start: datetime,
+    now: datetime,
+    settings: Settings,
+) -> Change:
+    """Book `start` with the coach for the member, or refuse: `SlotTaken` (with the next free
+    slots) when someone was faster, `CoachingError` for the rest."""
+    coach = await _coach(repos, coach_id, lock=True)
+    await repos.coaching.lock_member(member_id)
+    if coach.member_id == member_id:
+        raise CoachingError("you cannot book a session with yourself")
+    upcoming = await repos.coaching.upcoming_of_member(member_id, now)
+    if len(upcoming) >= settings.max_upcoming_sessions:
+        raise CoachingError(
+            f"you already have {len(upcoming)} upcoming sessions, the most you can hold; "
+            "cancel one with /sessions to book another"
+        )
+    free = await _check_slot(repos, coach, start, now, member_id)
+    booking = Booking(
+        coach_id=coach.id,
+        member_id=member_id,
+        start_at=start,
+        end_at=_session_end(coach, start),
+        status=BookingStatus.BOOKED,
+        uid=f"{uuid.uuid4()}@cedp-bot",
+        sequence=0,
+        created_at=now,
+        changed_at=now,
+    )
+    try:
+        await repos.coaching.add_booking(booking)
+    except IntegrityError:
+        raise SlotTaken([slot for slot in free if slot != start][:SHOWN_ALTERNATIVES]) from None
+    await repos.coaching.leave_waitlist(coach.id, member_id)
+    return Change(booking, coach)
+
+
+async def _own_booking(
+    repos: Repositories, member_id: int, booking_id: int, now: datetime, settings: Settings
+) -> tuple[Booking, Coach]:
+    booking = await repos.coaching.booking(booking_id, lock=True)
+    if booking is None or booking.member_id != member_id or booking.status != BookingStatus.BOOKED:
+        raise CoachingError("that session is no longer booked")
+    coach = await _coach(repos, booking.coach_id, lock=True)
+    if booking.start_at - now < timedelta(hours=settings.cancellation_notice_hours):
+        raise CoachingError(
+            f"it starts in less than {settings.cancellation_notice_hours} hours, so it can no "
+            f"longer be changed here; please contact {coach.name} directly, or the programme team"
+        )
+    return booking, coach
+
+
+async def reschedule(
+    repos: Repositories,
+    member_id: int,
+    booking_id: int,
+    start: datetime,
+    now: datetime,
+    settings: Settings,
+) -> Change:
+    """Move the member's session to `start` with the same coach; its calendar UID stays."""
+    booking, coach = await _own_booking(repos, member_id, booking_id, now, settings)
+    previous = booking.start_at
+    free = await _check_slot(repos, coach, start, now, member_id, besides=booking.id)
+    try:
+        await repos.coaching.move(booking, start, _session_end(coach, start), now)
+    except IntegrityError:
+        raise SlotTaken([slot for slot in free if slot != start][:SHOWN_ALTERNATIVES]) from None
+    return Change(booking, coach, previous_start=previous)
+
+
+async def cancel(
+    repos: Repositories, member_id: int, booking_id: int, now: datetime, settings: Settings
+) -> Change:
+    """Cancel the member's session; its slot is free again."""
+    booking, coach = await _own_booking(repos, member_id, booking_id, now, settings)
+    await repos.coaching.cancel(booking, now)
+    return Change(booking, coach)
+
+
+async def upcoming(
+    repos: Repositories, member_id: int, now: datetime
+) -> list[tuple[Booking, Coach]]:
+    bookings = await repos.coaching.upcoming_of_member(member_id, now)
+    found = []
+    for booking in bookings:
+        coach = await repos.coaching.coach(booking.coach_id)
+        if coach is not None:
+            found.append((booking, coach))
+    return found
+
+
+async def join_waitlist(repos: Repositories, member_id: int, coach_id: int, now: datetime) -> bool:
+    """Put the member on the coach's waiting list; False when they were on it already."""
+    coach = await _coach(repos, coach_id)
+    if coach.member_id == member_id:
+        raise CoachingError("you cannot wait for your own time")
+    return await repos.coaching.join_waitlist(coach.id, member_id, now)
+
+
+# Coaches' own time
+
+
+async def coach_of(repos: Repositories, member_id: int) -> Coach:
+    """The coach profile of the member who asks (a coach managing their time)."""
+    coach = await repos.coaching.coach_of_member(member_id)
+    if coach is None:
+        raise CoachingError(
+            "you have no coach profile yet; the programme team adds coaches and mentors"
+        )
+    return coach
+
+
+async def add_window(repos: Repositories, member_id: int, text: str) -> Coach:
+    """Add a weekly window such as `mon 09:00-12:00` to the asking coach's time."""
+    coach = await coach_of(repos, member_id)
+    try:
+        window = WeeklyWindow.parse(text)
+    except ValueError as error:
+        raise CoachingError(str(error)) from None
+    windows = {WeeklyWindow.parse(w) for w in coach.weekly} | {window}
+    coach.weekly = [str(w) for w in sorted(windows)]
+    await repos.coaching.save(coach)
+    return coach
+
+
+async def remove_window(repos: Repositories, member_id: int, text: str) -> Coach:
+    """Take a weekly window out; sessions already booked in it stay booked."""
+    coach = await coach_of(repos, member_id)
+    window = WeeklyWindow.parse(text)
+    remaining = [w for w in coach.weekly if WeeklyWindow.parse(w) != window]
+    if len(remaining) == len(coach.weekly):
+        raise CoachingError(f"{window} is not one of your weekly windows")
+    coach.weekly = remaining
+    await repos.coaching.save(coach)
+    return coach
+
+
+async def block(repos: Repositories, member_id: int, text: str, now: datetime) -> Coach:
+    """Take a day (`2026-12-24`) or part of one (`2026-12-24 09:00-12:00`) out of the asking
+    coach's time; sessions already booked then stay booked and are for them to move."""
+    coach = await coach_of(repos, member_id)
+    try:
+        exception = DayException.parse(text)
+    except ValueError as error:
+        raise CoachingError(str(error)) from None
+    if exception.day < now.astimezone(parse_timezone(coach.timezone)).date():
+        raise CoachingError(f"{exception.day:%d %B %Y} has passed")
+    exceptions = {DayException.parse(e) for e in coach.exceptions} | {exception}
+    coach.exceptions = [
+        str(e) for e in sorted(exceptions, key=lambda e: (e.day, e.start or time()))
+    ]
+    await repos.coaching.save(coach)
+    return coach
+
+
+async def schedule_of(
+    repos: Repositories, member_id: int, now: datetime
+) -> list[tuple[Booking, str]]:
+    """The asking coach's upcoming sessions, with each member's name."""
+    coach = await coach_of(repos, member_id)
+    return [(b, name) for b, _, name in await repos.coaching.upcoming(now, coach_id=coach.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Utilisation:
+    """One coach's sessions over a period: booked (still standing) and cancelled."""
+
+    coach: Coach
+    booked: int
+    cancelled: int
+
+
+async def utilisation(repos: Repositories, start: datetime, end: datetime) -> list[Utilisation]:
+    """Counts per coach of sessions starting in [start, end): what staff may see."""
+    counts = await repos.coaching.counts_by_coach(start, end)
+    return [
+        Utilisation(
+            coach,
+            counts.get(coach.id, {}).get(BookingStatus.BOOKED, 0),
+            counts.get(coach.id, {}).get(BookingStatus.CANCELLED, 0),
+        )
+        for coach in await repos.coaching.coaches()
+    ]
