@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO, TypeAlias, TypeVar
 
 from bot.context import utc_now
@@ -88,6 +89,16 @@ def parsed_by(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def read_text_file(path: Path) -> str:
+    """A UTF-8 file the operator named, or one `CommandFailed` that says why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandFailed(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """A leaf of the command line: what `cedp-bot [GROUP] NAME ...` runs."""
@@ -145,7 +156,8 @@ class _Commands:
         def register(function: Function) -> Function:
             async def run(invocation: Invocation, values: Mapping[str, Any]) -> int:
                 lines = await _on_desk(invocation, lambda desk: function(desk, **values))
-                print("\n".join(lines), file=invocation.stdout)
+                if lines:  # nothing to list prints nothing: JSON lines stay parseable
+                    print("\n".join(lines), file=invocation.stdout)
                 return 0
 
             self.commands.append(Command(name, help, arguments, run))

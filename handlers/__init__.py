@@ -10,6 +10,7 @@ from bot.scheduler import JobKinds
 from handlers import (
     broadcasts,
     broadcasts_cli,
+    coaching_cli,
     faq,
     faq_cli,
     members,
@@ -40,4 +41,4 @@ def all_job_kinds() -> list[JobKinds]:
 
 def all_cli_commands() -> list[CliCommands]:
     """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
-    return [faq_cli.cli, team_cli.cli, members_cli.cli, broadcasts_cli.cli]
+    return [faq_cli.cli, team_cli.cli, members_cli.cli, broadcasts_cli.cli, coaching_cli.cli]

@@ -15,6 +15,7 @@ from bot.commandline import (
     argument,
     open_database,
     parsed_by,
+    read_text_file,
 )
 from bot.context import utc_now
 from bot.parsing import parse_tags, whole_number
@@ -50,15 +51,6 @@ def parse_when(text: str) -> datetime:
         return checked_send_at(moment, utc_now())
     except BroadcastError as error:
         raise ValueError(str(error)) from None
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandFailed(
-            f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
-        ) from None
 
 
 @broadcast.tool(
@@ -119,7 +111,7 @@ async def send(
     yes: bool,
 ) -> int:
     draft = Draft(
-        _read_text(text_file),
+        read_text_file(text_file),
         category=category,
         tags=tuple(tags),
         platform=platform,

@@ -3,66 +3,17 @@ databases: the id alone on the last line, a preview that asks first, exit codes 
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.context import utc_now
 from domain.people import Role
 from storage.broadcasts import DeliveryStatus, Outcome
-from storage.database import Database
-from storage.migrate import upgrade_database
 from storage.repositories import Repositories
-from tests.conftest import unit
-
-
-@dataclass(frozen=True, slots=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Ran]
-
-
-@pytest.fixture
-def cedp_bot(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
-    """Run `cedp-bot ARGS...` in this process with `input` on stdin."""
-    monkeypatch.setenv("CEDP_DATABASE_URL", database_url)
-    monkeypatch.setenv("CEDP_SEMANTIC", "off")
-    monkeypatch.setenv("CEDP_QUIET_HOURS", "")  # these run at any hour of the real clock
-
-    def run(*args: str, input: str = "") -> Ran:
-        monkeypatch.setattr("sys.stdin", io.StringIO(input))
-        try:
-            code = main(list(args))
-        except SystemExit as exit:  # argparse refusing the arguments
-            code = int(exit.code or 0)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err, captured.err
-        return Ran(code, captured.out, captured.err)
-
-    return run
-
-
-def _in_database(database_url: str, work: Callable[[Repositories], object]) -> object:
-    async def run() -> object:
-        database = Database(database_url)
-        try:
-            await upgrade_database(database.engine)
-            return await unit(database, work)  # type: ignore[arg-type]
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
+from tests.handlers.conftest import Cli, in_database
 
 
 @pytest.fixture
@@ -79,7 +30,7 @@ def roster(database_url: str) -> None:
                 identity=account,
             )
 
-    _in_database(database_url, add)
+    in_database(database_url, add)
 
 
 @pytest.fixture
@@ -190,7 +141,7 @@ def test_resend_failed_sends_again_to_those_it_failed_to_reach(
         failed = Outcome(row.id, DeliveryStatus.FAILED, "gave up after 5 attempts: timed out")
         await repos.broadcasts.record([failed], utc_now())
 
-    _in_database(database_url, fail_on_telegram)
+    in_database(database_url, fail_on_telegram)
     assert _status(cedp_bot, broadcast_id)["failed"] == 1
     problem = "failed\tAlice\ttelegram:1\tgave up after 5 attempts: timed out"
     assert problem in cedp_bot("broadcast", "status", broadcast_id).out.splitlines()

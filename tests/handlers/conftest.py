@@ -1,0 +1,63 @@
+"""Running `cedp-bot` in this process, as staff and scripts do, for the command-line tests."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
+
+from bot.cli import main
+from storage.database import Database
+from storage.migrate import upgrade_database
+from storage.repositories import Repositories
+from tests.conftest import unit
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def cedp_bot(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
+    """Run `cedp-bot ARGS...` in this process with `input` on stdin."""
+    monkeypatch.setenv("CEDP_DATABASE_URL", database_url)
+    monkeypatch.setenv("CEDP_SEMANTIC", "off")
+    monkeypatch.setenv("CEDP_QUIET_HOURS", "")  # these run at any hour of the real clock
+
+    def run(*args: str, input: str = "") -> Ran:
+        monkeypatch.setattr("sys.stdin", io.StringIO(input))
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse refusing the arguments
+            code = int(exit.code or 0)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+def in_database(database_url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on the database the command line uses (set-up, checks)."""
+
+    async def run() -> T:
+        database = Database(database_url)
+        try:
+            await upgrade_database(database.engine)
+            return await unit(database, work)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
