@@ -351,7 +351,6 @@ class BroadcastStatus:
             "sent": self.counts[DeliveryStatus.SENT],
             "failed": self.counts[DeliveryStatus.FAILED],
             "excluded": self.counts[DeliveryStatus.EXCLUDED],
-            "cancelled": self.counts[DeliveryStatus.CANCELLED],  # the counts add up to recipients
             "choices": self.choices,
         }
 

@@ -190,7 +190,6 @@ async def test_a_broadcast_reaches_every_member_once_on_their_platform_and_count
         "sent": 5,
         "failed": 0,
         "excluded": 0,
-        "cancelled": 0,
         "choices": {ATTEND: 1, DECLINE: 1},
     }
 

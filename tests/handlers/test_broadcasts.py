@@ -132,7 +132,6 @@ async def test_staff_compose_a_broadcast_a_step_at_a_time_and_the_segment_receiv
         "sent": 0,
         "failed": 0,
         "excluded": 0,
-        "cancelled": 0,
         "choices": {ATTEND: 0, DECLINE: 0},
     }
     assert report.broadcast.names_to_staff and report.broadcast.tags == ["london"]

@@ -118,7 +118,6 @@ def test_send_with_yes_schedules_at_once_and_prints_the_id_alone_last(
         "sent": 0,
         "failed": 0,
         "excluded": 0,
-        "cancelled": 0,
         "choices": {"Attend": 0, "Not this time": 0},
     }
 

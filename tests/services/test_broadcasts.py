@@ -355,7 +355,6 @@ async def test_the_status_json_has_exactly_the_promised_keys(unit, roster) -> No
         "sent": 0,
         "failed": 0,
         "excluded": 0,
-        "cancelled": 0,
         "choices": {"Attend": 0, "Not this time": 0},
     }
 
