@@ -100,7 +100,12 @@ def parse_choices(text: str) -> list[str]:
 
 def headline(report: BroadcastStatus) -> str:
     item = report.broadcast
-    return f"broadcast {item.id} ({item.category}, {report.state}): {report.recipients} recipients"
+    stopped = report.counts[DeliveryStatus.CANCELLED]
+    also = f" ({stopped} more not sent: cancelled)" if stopped else ""
+    return (
+        f"broadcast {item.id} ({item.category}, {report.state}): "
+        f"{report.recipients} recipients{also}"
+    )
 
 
 def choice_lines(report: BroadcastStatus) -> list[str]:

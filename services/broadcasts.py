@@ -335,7 +335,9 @@ class BroadcastStatus:
 
     @property
     def recipients(self) -> int:
-        return sum(self.counts.values())
+        """Everyone it was, is or will be sent to, or who was excluded: a cancel takes the
+        rows it stopped out, so pending, sent, failed and excluded add up to this."""
+        return sum(n for status, n in self.counts.items() if status is not DeliveryStatus.CANCELLED)
 
     @property
     def state(self) -> str:

@@ -123,7 +123,9 @@ def test_cancelling_leaves_nothing_pending(cedp_bot: Cli, roster: None, message:
     )
     assert _status(cedp_bot, broadcast_id)["pending"] == 0
     shown = cedp_bot("broadcast", "status", broadcast_id).out.splitlines()
-    assert shown[0] == f"broadcast {broadcast_id} (news, cancelled): 2 recipients"
+    assert shown[0] == (
+        f"broadcast {broadcast_id} (news, cancelled): 0 recipients (2 more not sent: cancelled)"
+    )
     assert "cancelled\t2" in shown
     [row] = [line.split("\t") for line in cedp_bot("broadcast", "list").out.splitlines()[1:]]
     assert (row[0], row[-1]) == (broadcast_id, "cancelled")
