@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.binding import Binder
 from bot.messages import Choice, Choices, Reply, Text
 from domain.people import Role
-from storage.models import OutboxMessage
+from storage.models import Member, OutboxMessage
 from storage.repositories import Repositories
 
 
@@ -30,6 +30,20 @@ async def queue_for(
     await repos.outbox.enqueue(platform, recipient_id, text, now, bound)
 
 
+async def queue_for_member(
+    repos: Repositories,
+    binder: Binder,
+    member: Member,
+    text: str,
+    now: datetime,
+    options: Sequence[Choice] = (),
+) -> int:
+    """Queue `text` for every platform account of `member`; returns how many."""
+    for identity in member.identities:
+        await queue_for(repos, binder, identity.platform, identity.external_id, text, now, options)
+    return len(member.identities)
+
+
 async def notify_staff(
     repos: Repositories,
     binder: Binder,
@@ -40,11 +54,7 @@ async def notify_staff(
     """Queue `text` for every staff member on every platform they use; returns how many."""
     sent = 0
     for member in await repos.members.list(role=Role.STAFF):
-        for identity in member.identities:
-            await queue_for(
-                repos, binder, identity.platform, identity.external_id, text, now, options
-            )
-            sent += 1
+        sent += await queue_for_member(repos, binder, member, text, now, options)
     return sent
 
 

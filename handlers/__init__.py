@@ -11,6 +11,7 @@ from handlers import (
     broadcasts,
     broadcasts_cli,
     coaching_cli,
+    coaching_jobs,
     faq,
     faq_cli,
     members,
@@ -30,13 +31,14 @@ def all_routers() -> list[Router]:
         settings.router,
         broadcasts.router,
         team.router,
+        coaching_jobs.waitlist_router,
         faq.router,
     ]
 
 
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
-    return []
+    return [coaching_jobs.jobs]
 
 
 def all_cli_commands() -> list[CliCommands]:

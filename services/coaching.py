@@ -6,6 +6,11 @@ minimum notice and within the horizon, a buffer away from every other session, a
 for someone on the waiting list. Bookings with one coach are decided one at a time (the coach's
 row is locked on PostgreSQL; SQLite has one writer anyway), and the database's partial unique
 index makes a second booking of a slot impossible whatever the code does.
+
+What follows a booking, a move or a cancellation is scheduled as jobs in the same transaction,
+so it happens if and only if the change does: reminders, a notice to the coach, and an offer of a
+freed slot to the waiting list. handlers/coaching_jobs.py runs them and writes the messages (it has
+the binder that buttons need; these rules do not).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,13 +28,34 @@ from bot.settings import Settings
 from domain.coaching import Availability, CoachKind, DayException, Interval, WeeklyWindow
 from domain.coaching import free_slots as slots_in
 from domain.errors import Refusal
-from domain.notices import parse_timezone
-from storage.coaching import Booking, BookingStatus, Coach
+from domain.notices import Preferences, parse_timezone
+from storage.coaching import Booking, BookingStatus, Coach, WaitlistEntry
 from storage.repositories import Repositories
 
 OFFER_HOLD = timedelta(hours=2)  # a freed slot waits this long for the first on the list
 REMINDER_LEADS = (timedelta(hours=24), timedelta(hours=1))
 SHOWN_ALTERNATIVES = 3
+
+# The job kinds this module schedules; handlers/coaching_jobs.py runs them.
+REMIND = "coaching:remind"
+NOTICE = "coaching:notice"
+OFFER = "coaching:offer"
+OFFER_LAPSE = "coaching:offer-lapse"
+
+
+class Recipient(StrEnum):
+    """Who a reminder is for: each has their own job, as each has their own quiet hours."""
+
+    MEMBER = "member"
+    COACH = "coach"
+
+
+class Happened(StrEnum):
+    """What a coach is told of."""
+
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
 
 
 class CoachingError(Refusal):
@@ -168,8 +196,10 @@ async def book(
         await repos.coaching.add_booking(booking)
     except IntegrityError:
         raise SlotTaken([slot for slot in free if slot != start][:SHOWN_ALTERNATIVES]) from None
-    await repos.coaching.leave_waitlist(coach.id, member_id)
-    return Change(booking, coach)
+    await _leave_waitlist(repos, coach.id, member_id, start, now)
+    change = Change(booking, coach)
+    await _follow_up(repos, change, Happened.BOOKED, now, settings)
+    return change
 
 
 async def _own_booking(
@@ -203,7 +233,9 @@ async def reschedule(
         await repos.coaching.move(booking, start, _session_end(coach, start), now)
     except IntegrityError:
         raise SlotTaken([slot for slot in free if slot != start][:SHOWN_ALTERNATIVES]) from None
-    return Change(booking, coach, previous_start=previous)
+    change = Change(booking, coach, previous_start=previous)
+    await _follow_up(repos, change, Happened.MOVED, now, settings)
+    return change
 
 
 async def cancel(
@@ -212,7 +244,9 @@ async def cancel(
     """Cancel the member's session; its slot is free again."""
     booking, coach = await _own_booking(repos, member_id, booking_id, now, settings)
     await repos.coaching.cancel(booking, now)
-    return Change(booking, coach)
+    change = Change(booking, coach)
+    await _follow_up(repos, change, Happened.CANCELLED, now, settings)
+    return change
 
 
 async def upcoming(
@@ -233,6 +267,194 @@ async def join_waitlist(repos: Repositories, member_id: int, coach_id: int, now:
     if coach.member_id == member_id:
         raise CoachingError("you cannot wait for your own time")
     return await repos.coaching.join_waitlist(coach.id, member_id, now)
+
+
+# What follows a change: reminders, the coach's notice, the waiting list
+
+
+def _minute(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def _lead_name(lead: timedelta) -> str:
+    return f"{int(lead.total_seconds() // 3600)}h"
+
+
+def reminder_key(
+    booking_id: int, start: datetime, lead: timedelta, recipient: Recipient, *, held: bool = False
+) -> str:
+    """One reminder's job key: a session's reminders are its id, start and lead, so a moved
+    session's old reminders are told apart from its new ones."""
+    key = f"coaching:remind:{booking_id}:{_minute(start)}:{_lead_name(lead)}:{recipient}"
+    return f"{key}:held" if held else key
+
+
+def reminder_payload(
+    booking: Booking, lead: timedelta, recipient: Recipient, *, held: bool = False
+) -> dict[str, Any]:
+    return {
+        "booking": booking.id,
+        "start": booking.start_at.astimezone(UTC).isoformat(),
+        "lead": int(lead.total_seconds()),
+        "to": recipient.value,
+        "held": held,
+    }
+
+
+async def _plan_reminders(repos: Repositories, booking: Booking, now: datetime) -> None:
+    """A reminder per lead and recipient. A lead already past is skipped, except the shortest:
+    a session booked less than that ahead gets its reminder at once."""
+    shortest = min(REMINDER_LEADS)
+    for lead in REMINDER_LEADS:
+        due = booking.start_at - lead
+        if due < now:
+            if lead != shortest:
+                continue
+            due = now
+        for recipient in Recipient:
+            await repos.jobs.schedule(
+                REMIND,
+                reminder_payload(booking, lead, recipient),
+                due,
+                reminder_key(booking.id, booking.start_at, lead, recipient),
+            )
+
+
+async def _withdraw_reminders(repos: Repositories, booking_id: int, start: datetime) -> None:
+    """Cancel the reminders of the session at `start`, held ones included."""
+    for lead in REMINDER_LEADS:
+        for recipient in Recipient:
+            for held in (False, True):
+                await repos.jobs.cancel(reminder_key(booking_id, start, lead, recipient, held=held))
+
+
+def reminder_time(preferences: Preferences, due: datetime, start: datetime) -> datetime | None:
+    """When a reminder due at `due` for a session at `start` may reach someone: at `due`; if
+    that falls in their quiet hours, when those end, provided that is still before the session;
+    otherwise never (None), since a reminder after the start is no reminder."""
+    quiet_end = preferences.quiet_until(due)
+    if quiet_end is None:
+        return due
+    return quiet_end if quiet_end < start else None
+
+
+async def _tell_coach(
+    repos: Repositories, change: Change, happened: Happened, now: datetime
+) -> None:
+    booking = change.booking
+    previous = change.previous_start
+    await repos.jobs.schedule(
+        NOTICE,
+        {
+            "booking": booking.id,
+            "happened": happened.value,
+            "start": booking.start_at.astimezone(UTC).isoformat(),
+            "previous": previous.astimezone(UTC).isoformat() if previous else None,
+        },
+        now,
+        f"coaching:notice:{booking.id}:{booking.sequence}",
+    )
+
+
+async def _follow_up(
+    repos: Repositories, change: Change, happened: Happened, now: datetime, settings: Settings
+) -> None:
+    """Schedule what follows a change, in its transaction: the old slot's reminders withdrawn
+    and the slot offered to the waiting list, the new one's reminders, the coach told."""
+    booking = change.booking
+    freed = booking.start_at if happened is Happened.CANCELLED else change.previous_start
+    if freed is not None:
+        await _withdraw_reminders(repos, booking.id, freed)
+    if happened is not Happened.CANCELLED:
+        await _plan_reminders(repos, booking, now)
+    await _tell_coach(repos, change, happened, now)
+    if freed is not None:
+        await _offer(repos, change.coach, freed, now, settings)
+
+
+def _lapse_key(coach_id: int, start: datetime, member_id: int) -> str:
+    return f"coaching:offer-lapse:{coach_id}:{_minute(start)}:{member_id}"
+
+
+async def _offer(
+    repos: Repositories,
+    coach: Coach,
+    start: datetime,
+    now: datetime,
+    settings: Settings,
+    passed: Sequence[int] = (),
+) -> WaitlistEntry | None:
+    """Hold the freed slot `start` for OFFER_HOLD for the first on the coach's waiting list who
+    could take it (no other offer open, not offered this slot before: `passed`, room under the
+    cap); the offer's message goes out, and at its end it passes to the next. None when the
+    slot is not bookable any more or nobody is waiting who could take it."""
+    if start not in await free_slots(repos, coach, now):
+        return None
+    for entry in await repos.coaching.waitlist(coach.id):
+        if entry.member_id in passed or (entry.offered_until and entry.offered_until > now):
+            continue
+        upcoming = await repos.coaching.upcoming_of_member(entry.member_id, now)
+        if len(upcoming) >= settings.max_upcoming_sessions:
+            continue
+        entry.offered_start, entry.offered_until = start, now + OFFER_HOLD
+        await repos.coaching.save(entry)
+        slot = {"coach": coach.id, "start": start.astimezone(UTC).isoformat()}
+        await repos.jobs.schedule(
+            OFFER,
+            {**slot, "member": entry.member_id},
+            now,
+            f"coaching:offer:{coach.id}:{_minute(start)}:{entry.member_id}",
+        )
+        await repos.jobs.schedule(
+            OFFER_LAPSE,
+            {**slot, "passed": [*passed, entry.member_id]},
+            entry.offered_until,
+            _lapse_key(coach.id, start, entry.member_id),
+        )
+        return entry
+    return None
+
+
+async def _leave_waitlist(
+    repos: Repositories, coach_id: int, member_id: int, booked: datetime, now: datetime
+) -> None:
+    """The member booked: off the coach's list. Had they been offered this very slot, the offer
+    is over; an open offer of another slot lapses as planned and passes on then (until that
+    time the slot is free to anyone)."""
+    for entry in await repos.coaching.waitlist(coach_id):
+        if entry.member_id == member_id and entry.offered_start == booked:
+            await repos.jobs.cancel(_lapse_key(coach_id, booked, member_id))
+    await repos.coaching.leave_waitlist(coach_id, member_id)
+
+
+async def offer_lapsed(
+    repos: Repositories,
+    coach_id: int,
+    start: datetime,
+    passed: Sequence[int],
+    now: datetime,
+    settings: Settings,
+) -> WaitlistEntry | None:
+    """An offer of `start` ran out untaken: its holder (the last of `passed`) keeps their place
+    on the list, and the slot goes to the next who could take it (see `_offer`)."""
+    coach = await repos.coaching.coach(coach_id, lock=True)
+    if coach is None:
+        return None
+    for entry in await repos.coaching.waitlist(coach_id):
+        if entry.member_id in passed[-1:] and entry.offered_start == start:
+            entry.offered_start = entry.offered_until = None
+            await repos.coaching.save(entry)
+    return await _offer(repos, coach, start, now, settings, passed)
+
+
+async def open_offer(
+    repos: Repositories, coach_id: int, member_id: int, start: datetime, now: datetime
+) -> WaitlistEntry | None:
+    """The member's waiting-list entry if it still holds `start` for them now."""
+    for entry in await repos.coaching.offers(coach_id, now):
+        if entry.member_id == member_id and entry.offered_start == start:
+            return entry
+    return None
 
 
 # Coaches' own time
