@@ -97,8 +97,12 @@ async def free_slots(
     """The coach's free slots for `member_id` (slots held for them on the waiting list are
     theirs to take), ignoring booking `besides` (the one being moved)."""
     availability = availability_of(coach)
+    reach = availability.buffer  # a session this near a slot, either side, takes it
     booked = await repos.coaching.booked_between(
-        coach.id, now, now + availability.horizon + availability.session, besides=besides
+        coach.id,
+        now - reach,
+        now + availability.horizon + availability.session + reach,
+        besides=besides,
     )
     held = {
         entry.offered_start
