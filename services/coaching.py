@@ -124,9 +124,16 @@ async def _check_slot(
     """Refuse a slot that is not free now; returns the coach's free slots otherwise."""
     free = await free_slots(repos, coach, now, member_id=member_id, besides=besides)
     if start not in free:
+        if start < now:
+            raise CoachingError("that time has passed")
         if start < now + timedelta(hours=coach.notice_hours):
             raise CoachingError(
                 f"that time is too soon: {coach.name} needs {coach.notice_hours} hours' notice"
+            )
+        if start > now + timedelta(weeks=coach.horizon_weeks):
+            raise CoachingError(
+                f"that time is too far ahead: {coach.name} takes bookings "
+                f"{coach.horizon_weeks} weeks ahead at most"
             )
         raise SlotTaken(free[:SHOWN_ALTERNATIVES])
     return free
