@@ -84,6 +84,13 @@ def test_a_slot_keeps_a_buffer_from_every_booked_session_even_one_off_the_grid()
     assert day_slots(rules, MONDAY, (ends_at_slot,))[0] == every[1]
 
 
+def test_a_long_session_blocks_every_slot_it_spans_and_a_short_one_its_neighbours() -> None:
+    rules = availability("mon 09:00-15:00")
+    long_one, short_one = session(utc(2026, 11, 23, 8, 50), 180), session(utc(2026, 11, 23, 14), 10)
+
+    assert day_slots(rules, MONDAY, (long_one, short_one)) == [utc(2026, 11, 23, 12, 45)]
+
+
 def test_nothing_is_offered_inside_the_notice_or_beyond_the_horizon() -> None:
     rules = availability("mon 09:00-10:00", notice_hours=24, horizon_weeks=2)
 
