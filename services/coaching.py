@@ -125,8 +125,12 @@ async def free_slots(
     """The coach's free slots for `member_id` (slots held for them on the waiting list are
     theirs to take), ignoring booking `besides` (the one being moved)."""
     availability = availability_of(coach)
+    reach = availability.buffer  # a session this near a slot, either side, takes it
     booked = await repos.coaching.booked_between(
-        coach.id, now, now + availability.horizon + availability.session, besides=besides
+        coach.id,
+        now - reach,
+        now + availability.horizon + availability.session + reach,
+        besides=besides,
     )
     held = {
         entry.offered_start
@@ -148,9 +152,16 @@ async def _check_slot(
     """Refuse a slot that is not free now; returns the coach's free slots otherwise."""
     free = await free_slots(repos, coach, now, member_id=member_id, besides=besides)
     if start not in free:
+        if start < now:
+            raise CoachingError("that time has passed")
         if start < now + timedelta(hours=coach.notice_hours):
             raise CoachingError(
                 f"that time is too soon: {coach.name} needs {coach.notice_hours} hours' notice"
+            )
+        if start > now + timedelta(weeks=coach.horizon_weeks):
+            raise CoachingError(
+                f"that time is too far ahead: {coach.name} takes bookings "
+                f"{coach.horizon_weeks} weeks ahead at most"
             )
         raise SlotTaken(free[:SHOWN_ALTERNATIVES])
     return free
