@@ -10,6 +10,7 @@ from bot.scheduler import JobKinds
 from handlers import (
     broadcasts,
     broadcasts_cli,
+    coaching,
     faq,
     faq_cli,
     members,
@@ -27,6 +28,7 @@ def all_routers() -> list[Router]:
         start.router,
         members.router,
         settings.router,
+        coaching.router,
         broadcasts.router,
         team.router,
         faq.router,
