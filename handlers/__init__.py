@@ -10,6 +10,7 @@ from bot.scheduler import JobKinds
 from handlers import (
     broadcasts,
     broadcasts_cli,
+    coaching,
     coaching_cli,
     coaching_jobs,
     faq,
@@ -29,6 +30,7 @@ def all_routers() -> list[Router]:
         start.router,
         members.router,
         settings.router,
+        coaching.router,
         broadcasts.router,
         team.router,
         coaching_jobs.waitlist_router,

@@ -98,6 +98,11 @@ async def _coach(repos: Repositories, coach_id: int, *, lock: bool = False) -> C
     return coach
 
 
+async def coach(repos: Repositories, coach_id: int) -> Coach:
+    """A coach by id, for the chat to show; refused when they have left the programme."""
+    return await _coach(repos, coach_id)
+
+
 async def coaches(
     repos: Repositories, kind: CoachKind | None = None, specialism: str | None = None
 ) -> list[Coach]:

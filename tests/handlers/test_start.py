@@ -21,7 +21,13 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
 ) -> None:
     await join_as(bot, chat, Role.MEMBER)
     await chat.send("/start")
-    assert chat.labels == ["Help", "My details", "Link another app", "Settings"]
+    assert chat.labels == [
+        "Help",
+        "My details",
+        "Link another app",
+        "Settings",
+        "Book coaching",
+    ]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
     await join_as(bot, staff, Role.STAFF)
@@ -32,6 +38,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Link another app",
         "Create an invite code",
         "Settings",
+        "Book coaching",
         "Send a broadcast",
         "Unanswered questions",
     ]
