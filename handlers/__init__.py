@@ -33,7 +33,6 @@ def all_routers() -> list[Router]:
         coaching.router,
         broadcasts.router,
         team.router,
-        coaching_jobs.waitlist_router,
         faq.router,
     ]
 

@@ -140,7 +140,8 @@ class BlockDay(Payload, prefix="avail:block"):
 # Showing times
 
 
-def _minutes(moment: datetime) -> int:
+def minutes_since_epoch(moment: datetime) -> int:
+    """A slot's start as a payload carries it."""
     return int(moment.timestamp()) // 60
 
 
@@ -208,7 +209,7 @@ def _day_page(
     day = next((d for d in days if wanted is None or d.toordinal() >= wanted), days[-1])
     session = _session_of(coach)
     options = [
-        offer(_hours(slot, slot + session, zone), slot_choice(_minutes(slot)))
+        offer(_hours(slot, slot + session, zone), slot_choice(minutes_since_epoch(slot)))
         for slot in slots
         if slot.astimezone(zone).date() == day
     ]
@@ -354,7 +355,7 @@ def _taken(
     """The polite refusal when someone was faster, with the next free times to pick from."""
     session = _session_of(coach)
     options = [
-        offer(_when(slot, slot + session, zone), slot_choice(_minutes(slot)))
+        offer(_when(slot, slot + session, zone), slot_choice(minutes_since_epoch(slot)))
         for slot in error.alternatives
     ]
     if not options:
@@ -388,8 +389,9 @@ async def booking_confirmed(
     booking, coach = change.booking, change.coach
     text = (
         f"Booked: {_when(booking.start_at, booking.end_at, zone)} with {coach.name} "
-        f"({coach.format}). The calendar invite is attached; /sessions shows your sessions, "
-        "to move or cancel them."
+        f"({coach.format}); {coach.name} has been told. The calendar invite is attached, and "
+        "reminders come a day and an hour before; /sessions shows your sessions, to move or "
+        "cancel them."
     )
     return [_screen(event, text), _invite(change, member, zone, ctx.now)]
 
@@ -484,8 +486,8 @@ async def cancel_confirmed(
     zone = await _zone(ctx, member)
     booking = change.booking
     text = (
-        f"Cancelled: {_when(booking.start_at, booking.end_at, zone)} with {change.coach.name}. "
-        "The attached update takes it out of your calendar."
+        f"Cancelled: {_when(booking.start_at, booking.end_at, zone)} with {change.coach.name}, "
+        "who has been told. The attached update takes it out of your calendar."
     )
     return [_screen(event, text), _invite(change, member, zone, ctx.now, cancelled=True)]
 
@@ -571,8 +573,8 @@ async def move_confirmed(event: InboundEvent, ctx: Context, pressed: ConfirmMove
     booking = change.booking
     text = (
         f"Moved: your session with {change.coach.name} is now "
-        f"{_when(booking.start_at, booking.end_at, zone)}. The attached invite updates your "
-        "calendar."
+        f"{_when(booking.start_at, booking.end_at, zone)}, and they have been told. The "
+        "attached invite updates your calendar."
     )
     return [_screen(event, text), _invite(change, member, zone, ctx.now)]
 

@@ -3,22 +3,22 @@
 services/coaching.py decides and schedules these jobs in the transaction of the change; here
 they are run and written as messages through the outbox, to every platform account of the person.
 Each handler reads the booking again first, so a session cancelled or moved meanwhile gets no
-message meant for its old time. `waitlist_router` takes the offer's "Book it" button.
+message meant for its old time. An offer's "Book it" button is the
+/book flow's own confirmation (handlers/coaching.py), so it books and answers the same way.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
-from bot.messages import File, InboundEvent, Reply, Text
 from bot.notify import queue_for_member
-from bot.payloads import Payload, offer
-from bot.router import Access, Router
+from bot.payloads import offer
 from bot.scheduler import DueJob, JobContext, JobKinds
-from services import calendar, coaching
+from handlers.coaching import ConfirmBooking, minutes_since_epoch
+from services import coaching
 from services.settings import preferences
 from storage.coaching import Booking, BookingStatus, Coach
 from storage.repositories import Repositories
@@ -26,25 +26,8 @@ from storage.repositories import Repositories
 log = logging.getLogger(__name__)
 
 jobs = JobKinds("coaching")
-waitlist_router = Router("coaching-waitlist")
 
 BOOK_IT = "Book it"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class TakeOffer(Payload, prefix="waitlist:take"):
-    """Book the slot held for you: `start` in minutes since 1970 (UTC), to fit a payload."""
-
-    coach: int
-    start: int
-
-
-def to_minutes(moment: datetime) -> int:
-    return int((moment - _EPOCH).total_seconds() // 60)
-
-
-def from_minutes(minutes: int) -> datetime:
-    return _EPOCH + timedelta(minutes=minutes)
 
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
@@ -167,7 +150,7 @@ async def send_offer(job: DueJob, ctx: JobContext) -> None:
         f"A {_kind(coach)} session with {coach.name} has come free: {when(start, zone)}. "
         f"It is held for you until {when(entry.offered_until, zone)}."
     )
-    button = offer(BOOK_IT, TakeOffer(coach.id, to_minutes(start)))
+    button = offer(BOOK_IT, ConfirmBooking(coach.id, minutes_since_epoch(start)))
     await queue_for_member(ctx.repos, ctx.services.binder, member, text, ctx.now, [button])
 
 
@@ -182,29 +165,3 @@ async def pass_on_offer(job: DueJob, ctx: JobContext) -> None:
         ctx.now,
         ctx.services.settings,
     )
-
-
-@waitlist_router.choice(TakeOffer, access=Access.MEMBERS, private_only=True)
-async def take_offer(event: InboundEvent, ctx: Context, pressed: TakeOffer) -> list[Reply]:
-    """Book the offered slot; the booking rules decide (held for someone else by now: taken)."""
-    assert event.member is not None
-    try:
-        change = await coaching.book(
-            ctx.repos,
-            event.member.id,
-            pressed.coach,
-            from_minutes(pressed.start),
-            ctx.now,
-            ctx.services.settings,
-        )
-    except coaching.SlotTaken:
-        return [Text("Sorry, that time is no longer held for you. Send /book to see others.")]
-    except coaching.CoachingError as error:
-        return [Text(f"Not booked: {error}.")]
-    booking, coach = change.booking, change.coach
-    zone = await _member_zone(ctx, event.member.id)
-    ics = calendar.invite(booking, coach, event.member.display_name, zone, ctx.now)
-    return [
-        Text(f"Booked: {_kind(coach)} with {coach.name}, {when(booking.start_at, zone)}."),
-        File(calendar.filename(booking), ics, calendar.MEDIA_TYPE, "Add it to your calendar"),
-    ]

@@ -124,7 +124,9 @@ async def test_a_member_books_with_buttons_and_gets_the_invite(bot: Bot) -> None
 
     replies = await alice.press("Yes")
     assert isinstance(replies[0], Edit) and replies[0].options == ()  # no second press
-    assert alice.text.startswith("Booked: Wed 25 Nov 14:00–15:00 with Dr Priya Shah (video).")
+    assert alice.text.startswith(
+        "Booked: Wed 25 Nov 14:00–15:00 with Dr Priya Shah (video); Dr Priya Shah has been told."
+    )
     calendar = invite_in(replies)
     assert calendar["method"] == "REQUEST"
     event = event_of(calendar)
@@ -206,7 +208,9 @@ async def test_a_cancellation_is_confirmed_sends_cancel_and_frees_the_slot(bot: 
     await alice.send("/sessions")
     await alice.press("Cancel Wed 25 Nov 14:00")
     replies = await alice.press("Yes, cancel it")
-    assert alice.text.startswith("Cancelled: Wed 25 Nov 14:00–15:00 with Dr Priya Shah.")
+    assert alice.text.startswith(
+        "Cancelled: Wed 25 Nov 14:00–15:00 with Dr Priya Shah, who has been told."
+    )
     calendar = invite_in(replies)
     assert calendar["method"] == "CANCEL"
     assert event_of(calendar)["uid"] == uid and event_of(calendar)["status"] == "CANCELLED"

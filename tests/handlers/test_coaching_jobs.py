@@ -342,7 +342,7 @@ async def test_the_offered_member_books_the_slot_with_the_offers_button(
 
     replies = await bob.press("Book it")
 
-    assert bob.text.startswith(f"Booked: coaching with Dr Priya Shah, {WHEN}.")
+    assert bob.text.startswith("Booked: ") and "with Dr Priya Shah" in bob.text
     assert any(isinstance(reply, File) and b"METHOD:REQUEST" in reply.content for reply in replies)
     sent = await at(bot, clock, clock.now)
     assert ("priya", f"New booking: Bob Brown, {WHEN}.") in sent
