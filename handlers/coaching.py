@@ -425,6 +425,20 @@ async def _own(ctx: Context, member: MemberRef, booking_id: int) -> tuple[Bookin
     return None
 
 
+async def _changeable(
+    event: InboundEvent, ctx: Context, member: MemberRef, booking_id: int
+) -> tuple[Booking, Coach] | Reply:
+    """The member's session if it may still be moved or cancelled here, else the answer."""
+    own = await _own(ctx, member, booking_id)
+    if own is None:
+        return _screen(event, GONE)
+    try:
+        coaching.check_changeable(*own, ctx.now, ctx.services.settings)
+    except coaching.CoachingError as error:
+        return _screen(event, _sorry(error))
+    return own
+
+
 GONE = "That session is no longer booked. Send /sessions to see yours."
 
 
@@ -455,9 +469,9 @@ async def sessions(event: InboundEvent, ctx: Context) -> list[Reply]:
 @router.choice(AskCancel, access=Access.MEMBERS, private_only=True)
 async def cancel_asked(event: InboundEvent, ctx: Context, pressed: AskCancel) -> list[Reply]:
     member = _member(event)
-    own = await _own(ctx, member, pressed.booking)
-    if own is None:
-        return [_screen(event, GONE)]
+    own = await _changeable(event, ctx, member, pressed.booking)
+    if not isinstance(own, tuple):
+        return [own]
     booking, coach = own
     when = _when(booking.start_at, booking.end_at, await _zone(ctx, member))
     options = (
@@ -496,9 +510,9 @@ async def _move_days(
     event: InboundEvent, ctx: Context, booking_id: int, wanted: int | None
 ) -> list[Reply]:
     member = _member(event)
-    own = await _own(ctx, member, booking_id)
-    if own is None:
-        return [_screen(event, GONE)]
+    own = await _changeable(event, ctx, member, booking_id)
+    if not isinstance(own, tuple):
+        return [own]
     booking, coach = own
     zone = await _zone(ctx, member)
     free = await coaching.free_slots(

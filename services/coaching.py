@@ -225,12 +225,18 @@ async def _own_booking(
     if booking is None or booking.member_id != member_id or booking.status != BookingStatus.BOOKED:
         raise CoachingError("that session is no longer booked")
     coach = await _coach(repos, booking.coach_id, lock=True)
+    check_changeable(booking, coach, now, settings)
+    return booking, coach
+
+
+def check_changeable(booking: Booking, coach: Coach, now: datetime, settings: Settings) -> None:
+    """Refuse moving or cancelling inside the cancellation notice, saying whom to contact;
+    the chat asks this before it shows times to move to, as well as on confirming."""
     if booking.start_at - now < timedelta(hours=settings.cancellation_notice_hours):
         raise CoachingError(
             f"it starts in less than {settings.cancellation_notice_hours} hours, so it can no "
             f"longer be changed here; please contact {coach.name} directly, or the programme team"
         )
-    return booking, coach
 
 
 async def reschedule(
