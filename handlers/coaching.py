@@ -446,6 +446,7 @@ GONE = "That session is no longer booked. Send /sessions to see yours."
     "sessions",
     summary="See, move or cancel your coaching sessions",
     access=Access.MEMBERS,
+    menu="My sessions",
     private_only=True,
 )
 async def sessions(event: InboundEvent, ctx: Context) -> list[Reply]:

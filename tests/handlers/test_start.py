@@ -27,6 +27,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Link another app",
         "Settings",
         "Book coaching",
+        "My sessions",
     ]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
@@ -39,6 +40,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Create an invite code",
         "Settings",
         "Book coaching",
+        "My sessions",
         "Send a broadcast",
         "Unanswered questions",
     ]
