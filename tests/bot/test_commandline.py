@@ -152,7 +152,9 @@ async def test_a_refused_desk_command_prints_nothing_and_changes_nothing(
 
     invocation, out = _invocation(settings)
     await chosen(parser.parse_args(["names"])).run(invocation)
-    assert out.getvalue() == "\n"  # nobody: the write was rolled back
+    assert (
+        out.getvalue() == ""
+    )  # nobody: the write was rolled back (and nothing to list prints nothing)
 
 
 def _options(parser: argparse.ArgumentParser, path: str = "cedp-bot"):
