@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,15 @@ class Edit:
 
 
 Reply = Text | Choices | File | Edit
+
+
+def in_place(event: InboundEvent, text: str, options: Sequence[Choice] = ()) -> Reply:
+    """The next screen of a flow: in place of the message whose choice was pressed, else (the
+    person typed) a new message."""
+    if isinstance(event.content, ChoicePress):
+        return Edit(event.content.message_id, text, tuple(options))
+    return Choices(text, tuple(options)) if options else Text(text)
+
 
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 _KEEP_CONTROLS = {"\n", "\t"}

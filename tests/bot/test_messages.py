@@ -5,7 +5,21 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messages import CommandMessage, TextMessage, clean_text, parse_text
+from bot.messages import (
+    Choice,
+    ChoicePress,
+    Choices,
+    CommandMessage,
+    Conversation,
+    Edit,
+    InboundEvent,
+    Sender,
+    Text,
+    TextMessage,
+    clean_text,
+    in_place,
+    parse_text,
+)
 
 
 def test_a_command_with_arguments() -> None:
@@ -35,3 +49,14 @@ def test_parsing_never_fails_and_never_keeps_control_characters(raw: str) -> Non
     text = parsed.text if isinstance(parsed, TextMessage) else " ".join(parsed.args)
     assert all(ch in "\n\t" or ord(ch) >= 32 for ch in text)
     assert not any(0x7F <= ord(ch) < 0xA0 for ch in text)
+
+
+def test_the_next_screen_replaces_the_pressed_message_or_is_a_new_one() -> None:
+    sender, where = Sender("test", "u1", "U"), Conversation("test", "u1")
+    pressed = InboundEvent(sender, where, ChoicePress("x", message_id="m7"))
+    typed = InboundEvent(sender, where, TextMessage("hello"))
+    option = Choice("OK", "ok")
+
+    assert in_place(pressed, "next", [option]) == Edit("m7", "next", (option,))
+    assert in_place(typed, "next", [option]) == Choices("next", (option,))
+    assert in_place(typed, "done") == Text("done")
