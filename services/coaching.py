@@ -212,7 +212,7 @@ async def book(
         await repos.coaching.add_booking(booking)
     except IntegrityError:
         raise SlotTaken([slot for slot in free if slot != start][:SHOWN_ALTERNATIVES]) from None
-    await _leave_waitlist(repos, coach.id, member_id, start, now)
+    await _leave_waitlist(repos, coach, member_id, start, now, settings)
     change = Change(booking, coach)
     await _follow_up(repos, change, Happened.BOOKED, now, settings)
     return change
@@ -438,15 +438,24 @@ async def _offer(
 
 
 async def _leave_waitlist(
-    repos: Repositories, coach_id: int, member_id: int, booked: datetime, now: datetime
+    repos: Repositories,
+    coach: Coach,
+    member_id: int,
+    booked: datetime,
+    now: datetime,
+    settings: Settings,
 ) -> None:
-    """The member booked: off the coach's list. Had they been offered this very slot, the offer
-    is over; an open offer of another slot lapses as planned and passes on then (until that
-    time the slot is free to anyone)."""
-    for entry in await repos.coaching.waitlist(coach_id):
-        if entry.member_id == member_id and entry.offered_start == booked:
-            await repos.jobs.cancel(_lapse_key(coach_id, booked, member_id))
-    await repos.coaching.leave_waitlist(coach_id, member_id)
+    """The member booked: off the coach's list, and any offer they held is over. A slot held
+    for them that they did not take passes at once to the next who could take it."""
+    held = None
+    for entry in await repos.coaching.waitlist(coach.id):
+        if entry.member_id == member_id and entry.offered_start is not None:
+            await repos.jobs.cancel(_lapse_key(coach.id, entry.offered_start, member_id))
+            if entry.offered_start != booked and entry.offered_until and entry.offered_until > now:
+                held = entry.offered_start
+    await repos.coaching.leave_waitlist(coach.id, member_id)
+    if held is not None:
+        await _offer(repos, coach, held, now, settings, passed=[member_id])
 
 
 async def offer_lapsed(

@@ -361,3 +361,15 @@ async def test_someone_else_cannot_press_the_offers_button(
 
     assert "Booked" not in carol.text
     assert SLOT not in await free_for(bot, waiting, waiting.carol)
+
+
+async def test_an_offered_member_who_books_another_time_passes_the_held_slot_on_at_once(
+    bot: Bot, clock: FakeClock, waiting: People
+) -> None:
+    await at(bot, clock, clock.now)  # Bob is offered Wednesday 14:00
+    await book(bot, waiting.bob, waiting.coach, NEXT_SLOT)  # free anyway: he takes that instead
+
+    sent = await at(bot, clock, clock.now)
+    assert [to for to, text in sent if "has come free" in text] == ["carol"]
+    assert SLOT not in await free_for(bot, waiting, waiting.bob)
+    assert SLOT in await free_for(bot, waiting, waiting.carol)
