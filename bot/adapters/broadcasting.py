@@ -32,7 +32,7 @@ CLAIM_BATCH = 256
 
 
 class BroadcastSender:
-    """Drains due broadcast rows of one platform, every `CEDP_OUTBOX_POLL_SECONDS` or when woken."""
+    """Drains due broadcast rows of one platform, every `CEDP_OUTBOX_POLL_SECONDS`."""
 
     def __init__(self, bot: Bot, outlet: Outlet) -> None:
         settings = bot.services.settings
@@ -49,9 +49,6 @@ class BroadcastSender:
 
     def start(self) -> None:
         self._loop.start()
-
-    def wake(self) -> None:
-        self._loop.wake()
 
     async def stop(self) -> None:
         await self._loop.stop()
