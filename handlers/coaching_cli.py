@@ -15,13 +15,8 @@ from pathlib import Path
 from bot.commandline import CliCommands, Desk, argument, parsed_by, read_text_file
 from bot.parsing import whole_number
 from services import coaching as rules
-from services.coaching_import import (
-    Session,
-    export_coaches,
-    import_coaches,
-    read_coaches,
-    upcoming_sessions,
-)
+from services.coaching import Session, upcoming_sessions
+from services.coaching_import import export_coaches, import_coaches, read_coaches
 
 cli = CliCommands()
 coaching = cli.group("coaching", help="coaches and mentors, their bookings and utilisation")

@@ -272,9 +272,9 @@ async def claim_due(
         return []
     broadcasts = await repos.broadcasts.get_many(row.broadcast_id for row in claimed)
     preferences = await preferences_for(repos, {row.member_id for row in claimed}, settings)
+    messages = {broadcast_id: message_of(b) for broadcast_id, b in broadcasts.items()}
     later: list[Outcome] = []
     ready: list[Sendable] = []
-    messages: dict[int, BroadcastMessage] = {}
     for row in claimed:
         broadcast = broadcasts[row.broadcast_id]
         category = Category(broadcast.category)
@@ -286,10 +286,7 @@ async def claim_due(
         elif held is not None:
             later.append(Outcome(row.id, DeliveryStatus.PENDING, due_at=held))
         else:
-            message = messages.get(broadcast.id) or messages.setdefault(
-                broadcast.id, message_of(broadcast)
-            )
-            ready.append(Sendable(row, message))
+            ready.append(Sendable(row, messages[broadcast.id]))
     await repos.broadcasts.record(later, now)
     return ready
 

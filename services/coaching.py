@@ -274,13 +274,8 @@ async def cancel(
 async def upcoming(
     repos: Repositories, member_id: int, now: datetime
 ) -> list[tuple[Booking, Coach]]:
-    bookings = await repos.coaching.upcoming_of_member(member_id, now)
-    found = []
-    for booking in bookings:
-        coach = await repos.coaching.coach(booking.coach_id)
-        if coach is not None:
-            found.append((booking, coach))
-    return found
+    """The member's sessions still to come, with their coaches, in one query."""
+    return [(b, c) for b, c, _ in await repos.coaching.upcoming(now, member_id=member_id)]
 
 
 async def join_waitlist(repos: Repositories, member_id: int, coach_id: int, now: datetime) -> bool:
@@ -571,4 +566,29 @@ async def utilisation(repos: Repositories, start: datetime, end: datetime) -> li
             counts.get(coach.id, {}).get(BookingStatus.CANCELLED, 0),
         )
         for coach in await repos.coaching.coaches()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An upcoming session as staff see it."""
+
+    booking: Booking
+    coach: Coach
+    member_name: str
+
+
+async def upcoming_sessions(
+    repos: Repositories, now: datetime, coach_name: str | None = None
+) -> list[Session]:
+    """Booked sessions still to come, earliest first, of every coach or the one named."""
+    coach_id = None
+    if coach_name is not None:
+        coach = await repos.coaching.coach_named(coach_name)
+        if coach is None:
+            raise CoachingError(f"no coach is named {coach_name!r}")
+        coach_id = coach.id
+    return [
+        Session(booking, coach, name)
+        for booking, coach, name in await repos.coaching.upcoming(now, coach_id=coach_id)
     ]

@@ -40,7 +40,7 @@ from domain.notices import DEFAULT_TIMEZONE, parse_timezone
 from domain.people import Role
 from services.coaching import CoachingError
 from services.members import Account
-from storage.coaching import Booking, Coach
+from storage.coaching import Coach
 from storage.models import Member
 from storage.repositories import Repositories
 
@@ -398,28 +398,3 @@ async def export_coaches(repos: Repositories) -> str:
     return yaml.safe_dump(
         described, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """An upcoming session as staff see it."""
-
-    booking: Booking
-    coach: Coach
-    member_name: str
-
-
-async def upcoming_sessions(
-    repos: Repositories, now: datetime, coach_name: str | None = None
-) -> list[Session]:
-    """Booked sessions still to come, earliest first, of every coach or the one named."""
-    coach_id = None
-    if coach_name is not None:
-        coach = await repos.coaching.coach_named(coach_name)
-        if coach is None:
-            raise CoachingError(f"no coach is named {coach_name!r}")
-        coach_id = coach.id
-    return [
-        Session(booking, coach, name)
-        for booking, coach, name in await repos.coaching.upcoming(now, coach_id=coach_id)
-    ]

@@ -172,9 +172,10 @@ class CoachingRepository:
         return list((await self._session.execute(query)).scalars())
 
     async def upcoming(
-        self, now: datetime, *, coach_id: int | None = None
+        self, now: datetime, *, coach_id: int | None = None, member_id: int | None = None
     ) -> list[tuple[Booking, Coach, str]]:
-        """Booked sessions still to come, with the coach and the member's name."""
+        """Booked sessions still to come (a coach's, a member's, or all), with the coach and
+        the member's name."""
         query = (
             select(Booking, Coach, Member.display_name)
             .join(Coach, Coach.id == Booking.coach_id)
@@ -184,6 +185,8 @@ class CoachingRepository:
         )
         if coach_id is not None:
             query = query.where(Booking.coach_id == coach_id)
+        if member_id is not None:
+            query = query.where(Booking.member_id == member_id)
         return [(b, c, name) for b, c, name in (await self._session.execute(query)).all()]
 
     async def add_booking(self, booking: Booking) -> Booking:
