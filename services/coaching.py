@@ -187,7 +187,7 @@ async def book(
     """Book `start` with the coach for the member, or refuse: `SlotTaken` (with the next free
     slots) when someone was faster, `CoachingError` for the rest."""
     coach = await _coach(repos, coach_id, lock=True)
-    await repos.coaching.lock_member(member_id)
+    await repos.members.lock(member_id)
     if coach.member_id == member_id:
         raise CoachingError("you cannot book a session with yourself")
     upcoming = await repos.coaching.upcoming_of_member(member_id, now)

@@ -131,12 +131,6 @@ class CoachingRepository:
         await self._session.flush()
         return coach
 
-    async def lock_member(self, member_id: int) -> None:
-        """Hold the member's row, so their own bookings are decided one at a time."""
-        await self._session.execute(
-            select(Member.id).where(Member.id == member_id).with_for_update()
-        )
-
     # Bookings
 
     async def booking(self, booking_id: int, *, lock: bool = False) -> Booking | None:

@@ -83,6 +83,14 @@ class MemberRepository:
             tags=frozenset(tags),
         )
 
+    async def lock(self, member_id: int) -> None:
+        """Hold the member's row until the transaction ends (PostgreSQL; SQLite has one writer
+        anyway), so one member's requests that count against a limit are decided one at a
+        time."""
+        await self._session.execute(
+            select(Member.id).where(Member.id == member_id).with_for_update()
+        )
+
     async def add_identity(self, member_id: int, platform: str, external_id: str) -> None:
         """Attach another platform account; the unique constraint refuses one already taken."""
         self._session.add(Identity(member_id=member_id, platform=platform, external_id=external_id))

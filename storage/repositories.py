@@ -12,6 +12,7 @@ from storage.coaching import CoachingRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.inbox import InboxRepository
+from storage.intros import IntrosRepository
 from storage.invites import InviteRepository
 from storage.jobs import JobRepository
 from storage.links import LinkCodeRepository
@@ -38,6 +39,7 @@ class Repositories:
     member_settings: MemberSettingsRepository
     broadcasts: BroadcastRepository
     coaching: CoachingRepository
+    intros: IntrosRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -57,4 +59,5 @@ class Repositories:
             member_settings=MemberSettingsRepository(session),
             broadcasts=BroadcastRepository(session),
             coaching=CoachingRepository(session),
+            intros=IntrosRepository(session),
         )
