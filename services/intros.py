@@ -194,6 +194,12 @@ async def _listed(repos: Repositories, member_id: int) -> DirectoryProfile:
     return found
 
 
+async def own_entry(repos: Repositories, member_id: int) -> DirectoryProfile:
+    """The member's own entry when they may use the directory now; else IntrosError says why
+    (the chat checks this before offering a search)."""
+    return await _listed(repos, member_id)
+
+
 async def _check_shares(repos: Repositories, member_id: int, draft: ProfileDraft) -> None:
     member = await repos.members.get(member_id)
     platforms = {identity.platform for identity in member.identities} if member else set()

@@ -83,6 +83,11 @@ def slack_dm_channel(user: str) -> str:
     return "D" + user.removeprefix("U")
 
 
+def slack_group_dm_channel(users: list[str]) -> str:
+    """The group DM of the bot and `users` (a "G" channel id), as predictable as a DM's."""
+    return "G" + "".join(user.removeprefix("U") for user in users)
+
+
 class LoopbackPlatforms:
     """Plays the Telegram Bot API and the Slack Web API on one local port, recording every call."""
 
@@ -480,6 +485,10 @@ class LoopbackPlatforms:
         return {"channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
 
     def _conversations_open(self, params: Params) -> Params:
+        """One user: their DM; a comma-separated list: a group DM of them all, as Slack does."""
+        users = params["users"].split(",")
+        if len(users) > 1:
+            return {"channel": {"id": slack_group_dm_channel(users)}}
         return {"channel": {"id": slack_dm_channel(params["users"])}}
 
     def _views_publish(self, params: Params) -> Params:
