@@ -28,6 +28,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Settings",
         "Book coaching",
         "My sessions",
+        "Peer directory",
     ]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
@@ -41,6 +42,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Settings",
         "Book coaching",
         "My sessions",
+        "Peer directory",
         "Send a broadcast",
         "Unanswered questions",
     ]
