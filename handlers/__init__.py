@@ -18,6 +18,7 @@ from handlers import (
     faq,
     faq_cli,
     intros,
+    intros_jobs,
     members,
     members_cli,
     settings,
@@ -45,7 +46,7 @@ def all_routers() -> list[Router]:
 
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
-    return [coaching_jobs.jobs]
+    return [coaching_jobs.jobs, intros_jobs.jobs]
 
 
 def all_cli_commands() -> list[CliCommands]:
