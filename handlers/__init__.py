@@ -18,6 +18,7 @@ from handlers import (
     faq,
     faq_cli,
     intros,
+    intros_cli,
     intros_jobs,
     members,
     members_cli,
@@ -51,4 +52,11 @@ def all_job_kinds() -> list[JobKinds]:
 
 def all_cli_commands() -> list[CliCommands]:
     """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
-    return [faq_cli.cli, team_cli.cli, members_cli.cli, broadcasts_cli.cli, coaching_cli.cli]
+    return [
+        faq_cli.cli,
+        team_cli.cli,
+        members_cli.cli,
+        broadcasts_cli.cli,
+        coaching_cli.cli,
+        intros_cli.cli,
+    ]
