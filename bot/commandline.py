@@ -145,10 +145,17 @@ async def _on_desk(
 
 
 class _Commands:
-    """Commands declared by decorators, in the order they were declared."""
+    """Commands declared by decorators, and groups of sub-commands, in the order declared."""
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
+        self.groups: list[CommandGroup] = []
+
+    def group(self, name: str, *, help: str) -> CommandGroup:
+        """Open a group of sub-commands: `cedp-bot [PARENT] NAME SUB-COMMAND ...`."""
+        group = CommandGroup(name, help=help)
+        self.groups.append(group)
+        return group
 
     def command(self, name: str, *arguments: Argument, help: str) -> Callable[[Function], Function]:
         """Declare a staff command on the database: `async def f(desk, **values) -> lines`."""
@@ -193,15 +200,6 @@ class CommandGroup(_Commands):
 class CliCommands(_Commands):
     """What one module adds to `cedp-bot`: commands of its own and groups of sub-commands."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.groups: list[CommandGroup] = []
-
-    def group(self, name: str, *, help: str) -> CommandGroup:
-        group = CommandGroup(name, help=help)
-        self.groups.append(group)
-        return group
-
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -212,22 +210,26 @@ def _add_command(commands: Subcommands, command: Command) -> None:
     parser.set_defaults(**{_CHOSEN: (command, dests)})
 
 
-def _subcommands(parser: argparse.ArgumentParser, name: str) -> Subcommands:
+def _subcommands(parser: argparse.ArgumentParser, name: str, path: str) -> Subcommands:
     return parser.add_subparsers(
-        dest=f"{name}_command", required=True, metavar=f"{name.upper()}_COMMAND"
+        dest=f"{path}{name}_command", required=True, metavar=f"{name.upper()}_COMMAND"
     )
 
 
+def _add_all(commands: Subcommands, registered: _Commands, path: str) -> None:
+    for command in registered.commands:
+        _add_command(commands, command)
+    for group in registered.groups:
+        sub = _subcommands(commands.add_parser(group.name, help=group.help), group.name, path)
+        _add_all(sub, group, f"{path}{group.name}_")
+
+
 def assemble(parser: argparse.ArgumentParser, everything: Iterable[CliCommands]) -> None:
-    """Add every module's commands and groups to `parser`; a name claimed twice is an error."""
+    """Add every module's commands and groups (groups within groups too) to `parser`; a name
+    claimed twice is an error."""
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for registered in everything:
-        for command in registered.commands:
-            _add_command(top, command)
-        for group in registered.groups:
-            sub = _subcommands(top.add_parser(group.name, help=group.help), group.name)
-            for command in group.commands:
-                _add_command(sub, command)
+        _add_all(top, registered, "")
 
 
 def chosen(namespace: argparse.Namespace) -> Chosen:

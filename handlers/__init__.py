@@ -18,6 +18,8 @@ from handlers import (
     faq,
     faq_cli,
     intros,
+    intros_cli,
+    intros_jobs,
     members,
     members_cli,
     settings,
@@ -45,9 +47,16 @@ def all_routers() -> list[Router]:
 
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
-    return [coaching_jobs.jobs]
+    return [coaching_jobs.jobs, intros_jobs.jobs]
 
 
 def all_cli_commands() -> list[CliCommands]:
     """Every capability's command-line commands, in the order `cedp-bot --help` lists them."""
-    return [faq_cli.cli, team_cli.cli, members_cli.cli, broadcasts_cli.cli, coaching_cli.cli]
+    return [
+        faq_cli.cli,
+        team_cli.cli,
+        members_cli.cli,
+        broadcasts_cli.cli,
+        coaching_cli.cli,
+        intros_cli.cli,
+    ]

@@ -73,6 +73,26 @@ def test_top_level_commands_and_groups_of_several_modules_are_all_assembled() ->
     assert chosen(parser.parse_args(["pair", "one"])).command.name == "one"
 
 
+def test_a_group_within_a_group_runs_its_own_commands() -> None:
+    cli = CliCommands()
+    intros = cli.group("intros", help="outer")
+
+    @intros.tool("stats", help="beside the inner group")
+    async def stats(invocation: Invocation) -> int:
+        return 0
+
+    rounds = intros.group("round", help="inner")
+    rounds.tool("stop", argument("n", metavar="N", help="n"), help="stop")(stats)
+
+    parser = _parser(cli)
+
+    assert chosen(parser.parse_args(["intros", "stats"])).command.name == "stats"
+    stop = chosen(parser.parse_args(["intros", "round", "stop", "4"]))
+    assert (stop.command.name, stop.values) == ("stop", {"n": "4"})
+    with pytest.raises(SystemExit):
+        parser.parse_args(["intros", "round"])
+
+
 def test_two_capabilities_cannot_claim_one_command_name() -> None:
     first, second = CliCommands(), CliCommands()
     first.group("kb", help="one")
