@@ -249,24 +249,31 @@ def pair_up(
     }
     order = ids[:]
     rng.shuffle(order)
+    position = {me: place for place, me in enumerate(order)}
     free = set(ids)
+    partners_free = {me: len(options[me]) for me in ids}  # kept up to date as people are paired
+
+    def take(person: int) -> None:
+        free.discard(person)
+        for other in options[person] & free:
+            partners_free[other] -= 1
+
     groups: list[list[int]] = []
     while True:
-        waiting = [me for me in order if me in free and options[me] & free]
+        waiting = [me for me in order if me in free and partners_free[me] > 0]
         if not waiting:
             break
-        me = min(waiting, key=lambda person: len(options[person] & free))
-        partners = sorted(options[me] & free, key=order.index)
-
+        me = min(waiting, key=partners_free.__getitem__)
         partner = min(
-            partners,
-            key=lambda other, me=me, free=frozenset(free): (
+            sorted(options[me] & free, key=position.__getitem__),
+            key=lambda other, me=me: (
                 int(buddies and is_buddy[other] == is_buddy[me]),
-                len(options[other] & free),
+                partners_free[other],
             ),
         )
         groups.append([me, partner])
-        free -= {me, partner}
+        take(me)
+        take(partner)
     for left in [me for me in order if me in free]:
         trio = next(
             (

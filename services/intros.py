@@ -768,13 +768,14 @@ async def run_round(
         if found.tags
         else None
     )
+    still_to_answer = await repos.intros.still_to_answer_a_round()
     candidates = [
         Candidate(entry.member_id, entry.buddy)
         for entry in await repos.intros.listed()
         if entry.in_rounds
         and (entry.snoozed_until is None or entry.snoozed_until <= now)
         and (tagged is None or entry.member_id in tagged)
-        and not await repos.intros.round_of_member_pending(entry.member_id)
+        and entry.member_id not in still_to_answer
     ]
     allowed = await _allowed(repos, timedelta(weeks=found.cooldown_weeks), now)
     groups = pair_up(candidates, allowed, rng or random.Random(), buddies=found.buddies)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    and_,
     delete,
     func,
     or_,
@@ -363,9 +362,6 @@ class IntrosRepository:
             if a < b
         }
 
-    async def open_of(self, member_id: int) -> list[Introduction]:
-        return await self.of_member(member_id, statuses=(Status.OPEN,))
-
     async def accepted_with(self, a: int, b: int) -> bool:
         """Whether `a` and `b` are in an introduction that everyone in it accepted."""
         found = await self._session.scalar(
@@ -412,22 +408,18 @@ class IntrosRepository:
             (await self._session.execute(select(IntroRound).order_by(IntroRound.id))).scalars()
         )
 
-    async def round_of_member_pending(self, member_id: int) -> list[Introduction]:
-        """Round introductions still waiting for this member's answer."""
+    async def still_to_answer_a_round(self) -> set[int]:
+        """Members a round proposed an introduction to that is still open and awaits them."""
         rows = await self._session.execute(
-            select(Introduction)
-            .options(selectinload(Introduction.parties))
-            .join(IntroParty, IntroParty.introduction_id == Introduction.id)
+            select(IntroParty.member_id)
+            .join(Introduction, Introduction.id == IntroParty.introduction_id)
             .where(
-                and_(
-                    IntroParty.member_id == member_id,
-                    IntroParty.answer == Answer.PENDING.value,
-                    Introduction.origin == Origin.ROUND.value,
-                    Introduction.status == Status.OPEN.value,
-                )
+                IntroParty.answer == Answer.PENDING.value,
+                Introduction.origin == Origin.ROUND.value,
+                Introduction.status == Status.OPEN.value,
             )
         )
-        return list(rows.scalars())
+        return set(rows.scalars())
 
     # The consent record
 
