@@ -12,6 +12,7 @@ the loop for as long as its short transaction lasts, at most the busy timeout.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
 from types import SimpleNamespace
@@ -20,10 +21,24 @@ from typing import Any
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
+_STOP_WAIT_TICKS = 1000  # at most about a second, spent only when a connection fails
+
 
 class InlineConnection(aiosqlite.Connection):
     """aiosqlite's connection, minus the hop: calls run on the caller's thread. Opening and
     closing still go through aiosqlite's worker thread, as does nothing else."""
+
+    async def _connect(self) -> InlineConnection:
+        try:
+            return await super()._connect()  # type: ignore[return-value]
+        except BaseException:
+            # aiosqlite queues its worker thread's stop without waiting for it; left alone, the
+            # thread may answer a loop that has closed and print a traceback at exit.
+            for _ in range(_STOP_WAIT_TICKS):
+                if not self._thread.is_alive():
+                    break
+                await asyncio.sleep(0.001)
+            raise
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
