@@ -358,14 +358,17 @@ async def peer(repos: Repositories, viewer_id: int, other_id: int) -> DirectoryP
 
 async def shared_contacts(repos: Repositories, viewer_id: int, owner_id: int) -> ContactCard | None:
     """`owner_id`'s chosen contact details for `viewer_id`, or None: only while both are in an
-    introduction that everyone in it accepted, the owner is in the directory and not paused,
-    and neither blocked the other. Nothing else in the bot reads contact details."""
+    introduction that everyone in it accepted since both last joined the directory (leaving
+    ends what was agreed before), both are in it, the owner not paused, and neither blocked the
+    other. Nothing else in the bot reads contact details."""
     if viewer_id == owner_id or owner_id in await _apart(repos, viewer_id):
         return None
     entry = await repos.intros.profile(owner_id)
-    if entry is None or entry.suspended_at is not None:
+    viewer = await repos.intros.profile(viewer_id)
+    if entry is None or entry.suspended_at is not None or viewer is None:
         return None
-    if not await repos.intros.accepted_with(viewer_id, owner_id):
+    since = max(entry.joined_at, viewer.joined_at)
+    if not await repos.intros.accepted_with(viewer_id, owner_id, since):
         return None
     member = await repos.members.get(owner_id)
     accounts = (
@@ -501,7 +504,9 @@ async def answer(
     completes it; one "no" ends it, though nobody else hears so until it lapses."""
     introduction, party = await _own(repos, member_id, introduction_id, lock=True)
     seen = seen_by(introduction, member_id, now)
-    if seen is Seen.INTRODUCED:
+    if seen is Seen.INTRODUCED:  # pressed again later: a block still applies from now on
+        if block:
+            await _block_others(repos, introduction, member_id, now)
         return Answered(introduction, complete=False)
     if seen is not Seen.WAITING_FOR_YOU:
         if introduction.status == Status.WITHDRAWN and party.answer == Answer.PENDING:
@@ -530,11 +535,7 @@ async def answer(
             member_id, ConsentKind.DECLINED, now, introduction_id=introduction.id
         )
     if block:
-        for other in introduction.others(member_id):
-            await repos.intros.block(member_id, other, now)
-        await repos.intros.record(
-            member_id, ConsentKind.BLOCKED, now, introduction_id=introduction.id
-        )
+        await _block_others(repos, introduction, member_id, now)
     complete = accept and all(p.answer == Answer.ACCEPTED for p in introduction.parties)
     if complete:
         introduction.status = Status.ACCEPTED
@@ -546,6 +547,14 @@ async def answer(
         introduction.decided_at = now
         await repos.jobs.cancel(_key(REMIND, introduction.id))
     return Answered(introduction, complete)
+
+
+async def _block_others(
+    repos: Repositories, introduction: Introduction, member_id: int, now: datetime
+) -> None:
+    for other in introduction.others(member_id):
+        await repos.intros.block(member_id, other, now)
+    await repos.intros.record(member_id, ConsentKind.BLOCKED, now, introduction_id=introduction.id)
 
 
 async def withdraw(

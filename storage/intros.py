@@ -362,12 +362,17 @@ class IntrosRepository:
             if a < b
         }
 
-    async def accepted_with(self, a: int, b: int) -> bool:
-        """Whether `a` and `b` are in an introduction that everyone in it accepted."""
+    async def accepted_with(self, a: int, b: int, since: datetime) -> bool:
+        """Whether `a` and `b` are in an introduction that everyone in it accepted at `since`
+        or later."""
         found = await self._session.scalar(
             select(func.count())
             .select_from(Introduction)
-            .where(_between(a, b), Introduction.status == Status.ACCEPTED.value)
+            .where(
+                _between(a, b),
+                Introduction.status == Status.ACCEPTED.value,
+                Introduction.decided_at >= since,
+            )
         )
         return bool(found)
 

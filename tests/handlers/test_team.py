@@ -87,7 +87,7 @@ async def test_staff_answer_in_chat_and_the_asker_receives_it_once(
 async def test_an_answered_question_can_teach_the_knowledge_base(
     desk: Bot, staff: TestChat
 ) -> None:
-    question = "what does the peer introductions thing cost me"
+    question = "what does the open space thing cost me"
     await _hand_over(desk, question)
     await _answer_first(staff, "Nothing at all.")
     choice = next(label for label in staff.labels if label.startswith("Add to:"))

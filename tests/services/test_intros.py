@@ -186,7 +186,7 @@ async def test_leaving_withdraws_what_is_open_and_deletes_the_entry_with_its_con
     assert await _seen(unit, bob, asked_by_ann) is Seen.DID_NOT_HAPPEN
     assert await _seen(unit, cat, asked_of_ann) is Seen.WAITING_FOR_THEM  # told only at lapse
     assert await _card(unit, dan, ann) is None
-    assert await _card(unit, ann, dan) is not None  # Dan's say-so still stands
+    assert await _card(unit, ann, dan) is None  # leaving ends what was agreed, both ways
     assert await _statuses(unit, asked_by_ann, asked_of_ann) == [Status.WITHDRAWN, Status.DECLINED]
     with pytest.raises(IntrosError, match="you're not in the directory"):
         await unit(lambda r: intros.leave(r, ann, NOW))
