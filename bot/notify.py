@@ -6,7 +6,7 @@ outbox holds payloads exactly as the adapters send them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.binding import Binder
@@ -37,10 +37,15 @@ async def queue_for_member(
     text: str,
     now: datetime,
     options: Sequence[Choice] = (),
+    *,
+    on_platform: Mapping[str, Sequence[Choice]] | None = None,
 ) -> int:
-    """Queue `text` for every platform account of `member`; returns how many."""
+    """Queue `text` for every platform account of `member`, with `options` and, on a platform
+    `on_platform` names, its choices too (a Slack-only button); returns how many."""
     for identity in member.identities:
-        await queue_for(repos, binder, identity.platform, identity.external_id, text, now, options)
+        extra = (on_platform or {}).get(identity.platform, ())
+        choices = (*options, *extra)
+        await queue_for(repos, binder, identity.platform, identity.external_id, text, now, choices)
     return len(member.identities)
 
 

@@ -17,14 +17,13 @@ from typing import ParamSpec
 from bot.context import Context
 from bot.flows import Flow, Step
 from bot.messages import Choice, InboundEvent, Reply, Text, TextMessage, in_place
-from bot.notify import queue_for
+from bot.notify import queue_for, queue_for_member
 from bot.payloads import Payload, offer
 from bot.router import Access, Router
 from domain.intros import REGIONS, Answer, parse_note
 from services import intros
 from services.intros import ContactCard, IntrosError, Search, Seen
 from storage.intros import DirectoryProfile, Introduction
-from storage.models import Member
 
 router = Router("intros")
 
@@ -436,26 +435,16 @@ async def _send(event: InboundEvent, ctx: Context, invitee_id: int, note: str) -
     requester = await intros.profile(ctx.repos, _me(event))
     invitee = await ctx.repos.members.get(invitee_id)
     assert requester is not None and invitee is not None, "request() checked both are listed"
-    await _queue(ctx, invitee, request_text(introduction, requester), answer_options(introduction))
+    await queue_for_member(
+        ctx.repos,
+        ctx.services.binder,
+        invitee,
+        request_text(introduction, requester),
+        ctx.now,
+        answer_options(introduction),
+    )
     name = await _names_of(ctx, [invitee_id])
     return [in_place(event, SENT.format(name=name))]
-
-
-async def _queue(
-    ctx: Context, member: Member, text: str, options: Sequence[Choice], slack: Sequence[Choice] = ()
-) -> None:
-    """Queue `text` for each of the member's accounts; `slack` choices only on Slack."""
-    for identity in member.identities:
-        extra = slack if identity.platform == SLACK else ()
-        await queue_for(
-            ctx.repos,
-            ctx.services.binder,
-            identity.platform,
-            identity.external_id,
-            text,
-            ctx.now,
-            (*options, *extra),
-        )
 
 
 # Answers to a request or a round's proposal
@@ -604,7 +593,10 @@ async def _introduce(event: InboundEvent, ctx: Context, introduction: Introducti
     for other in introduction.others(_me(event)):
         member = await ctx.repos.members.get(other)
         if member is not None:
-            await _queue(ctx, member, await _introduced_text(ctx, other, introduction), (), slack)
+            text = await _introduced_text(ctx, other, introduction)
+            await queue_for_member(
+                ctx.repos, ctx.services.binder, member, text, ctx.now, on_platform={SLACK: slack}
+            )
     return [await _introduced_reply(event, ctx, introduction)]
 
 

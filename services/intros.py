@@ -631,8 +631,9 @@ async def slack_group(
         raise IntrosError("the group DM is open already: look for it in Slack")
     accounts = []
     for party in introduction.parties:
-        if await shared_contacts(repos, member_id, party.member_id) is None and (
+        if (
             party.member_id != member_id
+            and await shared_contacts(repos, member_id, party.member_id) is None
         ):
             raise IntrosError("that introduction no longer stands")
         member: Member | None = await repos.members.get(party.member_id)
