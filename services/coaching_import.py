@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -40,12 +39,18 @@ from domain.notices import DEFAULT_TIMEZONE, parse_timezone
 from domain.people import Role
 from services.coaching import CoachingError
 from services.members import Account
+from services.yaml_nodes import (
+    NULL,
+    BadYaml,
+    bounded,
+    choice_of,
+    compose,
+    distinct,
+    one,
+)
 from storage.coaching import Coach
 from storage.models import Member
 from storage.repositories import Repositories
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL = "tag:yaml.org,2002:null"
 
 NAME_MAX = 200  # the coaches.name column
 BIO_MAX = 1000  # "a short bio"
@@ -109,82 +114,21 @@ class CoachEntry:
 # Reading the file
 
 
-def _text(node: Node) -> str:
-    if not isinstance(node, ScalarNode):
-        raise ValueError("must be one value, not a list or a mapping")
-    return str(node.value).strip()
-
-
-class _BadItem(ValueError):
-    """A list item is wrong: the problem is reported at its own line."""
-
-    def __init__(self, node: Node, message: str) -> None:
-        super().__init__(message)
-        self.node = node
-
-
-def _bounded(limit: int, what: str, *, may_be_empty: bool = False) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        if not text and not may_be_empty:
-            raise ValueError(f"{what} is empty")
-        if len(text) > limit:
-            raise ValueError(f"{what} is longer than {limit} characters")
-        return text
-
-    return check
-
-
-def _choice(kind: type[StrEnum]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            return kind(" ".join(text.lower().split()))
-        except ValueError:
-            raise ValueError(
-                f"{text!r} is not one of {' | '.join(member.value for member in kind)}"
-            ) from None
-
-    return parse
-
-
-def _distinct(parse: Callable[[str], Any]) -> Callable[[Node], tuple[str, ...]]:
-    """A list whose items each `parse` checks (and normalises), none listed twice."""
-
-    def read(node: Node) -> tuple[str, ...]:
-        if not isinstance(node, SequenceNode):
-            raise ValueError('must be a list, e.g. ["a", "b"]')
-        items: list[str] = []
-        for item in node.value:
-            try:
-                text = str(parse(_text(item)))
-            except ValueError as error:
-                raise _BadItem(item, str(error)) from None
-            if text in items:
-                raise _BadItem(item, f"{text!r} is listed twice")
-            items.append(text)
-        return tuple(items)
-
-    return read
-
-
-def _one(parse: Callable[[str], Any]) -> Callable[[Node], Any]:
-    return lambda node: parse(_text(node))
-
-
 # Each key of an entry and how its value is read; ValueError says what is wrong.
 _FIELDS: dict[str, Callable[[Node], Any]] = {
-    "name": _one(_bounded(NAME_MAX, "the name")),
-    "kind": _one(_choice(CoachKind)),
-    "account": _one(parse_account),
-    "specialisms": _distinct(_bounded(SPECIALISM_MAX, "a specialism")),
-    "format": _one(_choice(SessionFormat)),
-    "bio": _one(_bounded(BIO_MAX, "the bio", may_be_empty=True)),
-    "timezone": _one(lambda text: parse_timezone(text).key),
-    "session_minutes": _one(whole_number(*SESSION_MINUTES)),
-    "buffer_minutes": _one(whole_number(*BUFFER_MINUTES)),
-    "notice_hours": _one(whole_number(*NOTICE_HOURS)),
-    "horizon_weeks": _one(whole_number(*HORIZON_WEEKS)),
-    "weekly": _distinct(WeeklyWindow.parse),
-    "exceptions": _distinct(DayException.parse),
+    "name": one(bounded(NAME_MAX, "the name")),
+    "kind": one(choice_of(CoachKind)),
+    "account": one(parse_account),
+    "specialisms": distinct(bounded(SPECIALISM_MAX, "a specialism")),
+    "format": one(choice_of(SessionFormat)),
+    "bio": one(bounded(BIO_MAX, "the bio", may_be_empty=True)),
+    "timezone": one(lambda text: parse_timezone(text).key),
+    "session_minutes": one(whole_number(*SESSION_MINUTES)),
+    "buffer_minutes": one(whole_number(*BUFFER_MINUTES)),
+    "notice_hours": one(whole_number(*NOTICE_HOURS)),
+    "horizon_weeks": one(whole_number(*HORIZON_WEEKS)),
+    "weekly": distinct(WeeklyWindow.parse),
+    "exceptions": distinct(DayException.parse),
 }
 EXPORTED_KEYS = tuple(_FIELDS)
 
@@ -212,7 +156,7 @@ def _entry(node: Node, index: int, source: str, problems: list[str]) -> CoachEnt
         problems.append(f"{source}:{line}: entry #{index} is not a mapping of keys to values")
         return None
     named = [v for k, v in node.value if k.value == "name" and isinstance(v, ScalarNode)]
-    name = named[0].value.strip() if named and named[0].tag != _NULL else None
+    name = named[0].value.strip() if named and named[0].tag != NULL else None
     label = f"entry {name!r}" if name else f"entry #{index}"
 
     def at(place: Node, message: str) -> None:
@@ -227,7 +171,7 @@ def _entry(node: Node, index: int, source: str, problems: list[str]) -> CoachEnt
             at(key_node, f"{key} is given twice")
         elif key not in _FIELDS:
             at(key_node, f"unknown key {key!r}; the keys are {', '.join(_FIELDS)}")
-        elif value.tag != _NULL:  # a key given empty counts as left out
+        elif value.tag != NULL:  # a key given empty counts as left out
             try:
                 values[key] = _FIELDS[key](value)
             except ValueError as error:
@@ -246,12 +190,9 @@ def read_coaches(text: str, source: str) -> list[CoachEntry]:
     """The coaches a file describes, every one checked; `ImportRefused` lists every problem,
     each with `source`, its line and the entry's name."""
     try:
-        document = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reason = getattr(error, "problem", None) or "cannot be read"
-        raise ImportRefused([f"{source}:{line}: is not valid YAML: {reason}"]) from None
+        document = compose(text)
+    except BadYaml as error:
+        raise ImportRefused([f"{source}:{error.line}: {error}"]) from None
     if document is None:
         return []
     if not isinstance(document, SequenceNode):
@@ -326,7 +267,7 @@ async def _match(repos: Repositories, entry: CoachEntry) -> tuple[Coach | None, 
     return coach, holder
 
 
-async def _import_one(repos: Repositories, entry: CoachEntry, now: datetime) -> bool | None:
+async def _importone(repos: Repositories, entry: CoachEntry, now: datetime) -> bool | None:
     """Add or update the entry's coach: None when added, else whether anything changed."""
     coach, holder = await _match(repos, entry)
     if coach is None:
@@ -359,7 +300,7 @@ async def import_coaches(
     report, problems = ImportReport(), []
     for entry in entries:
         try:
-            outcome = await _import_one(repos, entry, now)
+            outcome = await _importone(repos, entry, now)
         except _Conflict as conflict:
             problems.append(entry.problem(str(conflict)))
             continue
