@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.notices import QuietHours, parse_quiet_hours
+from domain.pulse import MIN_RESPONDENTS_FLOOR, WorkingHours
 
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "content"
 
@@ -57,6 +58,12 @@ class Settings(BaseSettings):
     cancellation_notice_hours: int = Field(
         default=12, ge=0, le=24 * 14, validation_alias="CEDP_CANCELLATION_NOTICE_HOURS"
     )
+    # Check-ins go out within these hours in each member's zone (`always` for any time), and
+    # their results are released only with at least this many respondents.
+    checkin_hours: str = Field(default="mon-fri 09:00-17:00", validation_alias="CEDP_CHECKIN_HOURS")
+    pulse_min_respondents: int = Field(
+        default=5, ge=MIN_RESPONDENTS_FLOOR, le=500, validation_alias="CEDP_PULSE_MIN_RESPONDENTS"
+    )
     # Binds button payloads to their recipient; unset, one is generated and kept in the database.
     secret_key: SecretStr | None = Field(
         default=None, min_length=32, validation_alias="CEDP_SECRET_KEY"
@@ -96,6 +103,12 @@ class Settings(BaseSettings):
         parse_quiet_hours(value)
         return value
 
+    @field_validator("checkin_hours")
+    @classmethod
+    def _valid_checkin_hours(cls, value: str) -> str:
+        WorkingHours.parse(value)
+        return value
+
     @model_validator(mode="after")
     def _room_for_replies(self) -> Settings:
         if self.telegram_broadcast_messages_per_second > self.telegram_messages_per_second:
@@ -109,6 +122,11 @@ class Settings(BaseSettings):
     def default_quiet_hours(self) -> QuietHours | None:
         """Quiet hours for members who have not chosen their own; None when turned off."""
         return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def working_hours(self) -> WorkingHours | None:
+        """When check-ins may reach members; None for any time."""
+        return WorkingHours.parse(self.checkin_hours)
 
     def secrets(self) -> dict[str, str]:
         """Every secret that is set, by its environment name: what the log must never show.

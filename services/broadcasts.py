@@ -28,6 +28,7 @@ from storage.broadcasts import (
     Recipient,
 )
 from storage.jobs import retry_delay
+from storage.members import in_segment
 from storage.models import Identity, Member
 from storage.repositories import Repositories
 
@@ -181,10 +182,6 @@ class Plan:
         return "\n".join(lines)
 
 
-def _in_segment(member: Member, tags: Sequence[str]) -> bool:
-    return not tags or any(tag.tag in tags for tag in member.tags)
-
-
 def _account_for(member: Member, platform: str | None) -> Identity | None:
     """Where this member receives it: the requested platform, or the one they used last; a
     reachable account first. None when they have no account on that platform at all."""
@@ -214,7 +211,7 @@ def _delivery_for(member: Member, draft: Draft, preferences: Preferences) -> New
 async def plan(repos: Repositories, draft: Draft, now: datetime, settings: Settings) -> Plan:
     """Exactly who the draft reaches if sent now, and who is excluded or held, and why."""
     draft = draft.checked(now)
-    members = [m for m in await repos.members.list() if _in_segment(m, draft.tags)]
+    members = [m for m in await repos.members.list() if in_segment(m, draft.tags)]
     preferences = await preferences_for(repos, [m.id for m in members], settings)
     deliveries = (_delivery_for(m, draft, preferences[m.id]) for m in members)
     return Plan(draft, tuple(d for d in deliveries if d is not None))

@@ -15,6 +15,11 @@ from storage.models import Identity, Member, MemberTag
 from storage.prepared import Prepared
 
 
+def in_segment(member: Member, segment: Sequence[str]) -> bool:
+    """Whether a member is in a segment of tags (any of them); every member when it is empty."""
+    return not segment or any(tag.tag in segment for tag in member.tags)
+
+
 def to_ref(member: Member) -> MemberRef:
     """The immutable snapshot handlers work with."""
     return MemberRef(

@@ -19,6 +19,7 @@ from storage.links import LinkCodeRepository
 from storage.member_settings import MemberSettingsRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
+from storage.pulse import PulseRepository
 from storage.team import TeamQuestionRepository
 from storage.throttle import ThrottleRepository
 
@@ -40,6 +41,7 @@ class Repositories:
     broadcasts: BroadcastRepository
     coaching: CoachingRepository
     intros: IntrosRepository
+    pulse: PulseRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -60,4 +62,5 @@ class Repositories:
             broadcasts=BroadcastRepository(session),
             coaching=CoachingRepository(session),
             intros=IntrosRepository(session),
+            pulse=PulseRepository(session),
         )
