@@ -10,10 +10,11 @@ the reader's zone: both plain ints, well inside a payload's bounds.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
+from bot.dates import day_text, moment_text
 from bot.messages import Choice, Choices, File, InboundEvent, Reply, Text, in_place
 from bot.payloads import Payload, offer
 from bot.router import Access, Router
@@ -113,23 +114,13 @@ def _moment(minutes: int) -> datetime:
     return datetime.fromtimestamp(minutes * 60, UTC)
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
-def _starts(start: datetime, zone: ZoneInfo) -> str:
-    """`Wed 9 Dec 14:00`."""
-    local = start.astimezone(zone)
-    return f"{_day(local.date())} {local:%H:%M}"
-
-
 def _hours(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     return f"{start.astimezone(zone):%H:%M}–{end.astimezone(zone):%H:%M}"
 
 
 def session_time(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     """`Wed 9 Dec 14:00–15:00`."""
-    return f"{_day(start.astimezone(zone).date())} {_hours(start, end, zone)}"
+    return f"{day_text(start.astimezone(zone).date())} {_hours(start, end, zone)}"
 
 
 def _session_of(coach: Coach) -> timedelta:
@@ -175,7 +166,7 @@ def _day_page(
         options.append(offer("Earlier", day_choice(days[place - 1].toordinal())))
     if place + 1 < len(days):
         options.append(offer("Next day", day_choice(days[place + 1].toordinal())))
-    text = f"{heading}\nFree on {_day(day)} (times in {zone.key}):"
+    text = f"{heading}\nFree on {day_text(day)} (times in {zone.key}):"
     return text, tuple(options)
 
 
@@ -416,7 +407,7 @@ async def sessions(event: InboundEvent, ctx: Context) -> list[Reply]:
     for booking, coach in found:
         held = session_time(booking.start_at, booking.end_at, zone)
         lines.append(f"• {held} with {coach.name} ({coach.format})")
-        short = _starts(booking.start_at, zone)
+        short = moment_text(booking.start_at, zone)
         options.append(offer(f"Reschedule {short}", StartMove(booking.id)))
         options.append(offer(f"Cancel {short}", AskCancel(booking.id)))
     text = f"Your upcoming sessions (times in {zone.key}):\n" + "\n".join(lines)

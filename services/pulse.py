@@ -267,19 +267,18 @@ async def answer(
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """A check-in in the staff list: counts only, and respondents only once it has closed."""
+    """A check-in in the staff list: how many were sent it and answered, never who."""
 
     checkin: PulseCheckin
     sent: int
-    respondents: int | None
+    respondents: int
 
 
 async def summaries(repos: Repositories) -> list[Summary]:
     found = []
     for checkin in await repos.pulse.all():
         sent, respondents, _ = await repos.pulse.participation(checkin.id)
-        shown = respondents if checkin.state == State.CLOSED else None
-        found.append(Summary(checkin, sent, shown))
+        found.append(Summary(checkin, sent, respondents))
     return found
 
 
@@ -301,8 +300,10 @@ class Results:
     the last check-ins that asked the same question id (oldest first)."""
 
     checkin: PulseCheckin
+    sent: int
     release: Release
     trends: dict[int, list[TrendPoint]]
+    policy: Policy  # the thresholds it was released under, to say why something is held back
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -350,4 +351,5 @@ async def results(
         for position, result in enumerate(shown.questions):
             if result.question.kind is not QuestionKind.TEXT:
                 trends[position] = await _trend(repos, result.question, policy)
-    return Results(checkin, shown, trends)
+    sent, _, _ = await repos.pulse.participation(checkin.id)
+    return Results(checkin, sent, shown, trends, policy)
