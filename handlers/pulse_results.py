@@ -83,10 +83,13 @@ def _question(number: int, result: QuestionResult, results: Results, threshold: 
 def results_text(results: Results, zone: ZoneInfo) -> str:
     """The results staff read: a heading with the counts, then each question as released."""
     checkin, shown = results.checkin, results.release
+    when = {
+        State.SCHEDULED: f"opens {moment_text(checkin.opens_at, zone)}",
+        State.OPEN: f"closes {moment_text(checkin.closes_at, zone)}",
+        State.CLOSED: f"closed {moment_text(checkin.closes_at, zone)}",
+    }[State(checkin.state)]
     heading = (
-        f"Check-in #{checkin.id} “{checkin.title}”, {checkin.state}; "
-        f"{'closed' if checkin.state == State.CLOSED else 'closes'} "
-        f"{moment_text(checkin.closes_at, zone)} ({zone.key})\n"
+        f"Check-in #{checkin.id} “{checkin.title}”, {when} ({zone.key})\n"
         f"Sent to {results.sent}; {shown.respondents} answered."
     )
     if not shown.released:
