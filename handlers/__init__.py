@@ -22,6 +22,8 @@ from handlers import (
     intros_jobs,
     members,
     members_cli,
+    pulse,
+    pulse_jobs,
     settings,
     start,
     team,
@@ -39,6 +41,7 @@ def all_routers() -> list[Router]:
         coaching_time.router,
         directory.router,
         intros.router,
+        pulse.router,
         broadcasts.router,
         team.router,
         faq.router,
@@ -47,7 +50,7 @@ def all_routers() -> list[Router]:
 
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
-    return [coaching_jobs.jobs, intros_jobs.jobs]
+    return [coaching_jobs.jobs, intros_jobs.jobs, pulse_jobs.jobs]
 
 
 def all_cli_commands() -> list[CliCommands]:

@@ -11,6 +11,7 @@ domain.pulse.release.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ from domain.pulse import (
 )
 from services.settings import preferences, preferences_for
 from storage.members import in_segment
+from storage.models import Member
 from storage.pulse import PulseCheckin, PulseParticipant
 from storage.repositories import Repositories
 
@@ -50,6 +52,10 @@ class PulseError(Refusal):
 
 class NotStaff(PulseError):
     """Someone who is not staff asked for results."""
+
+
+class CommentTooLong(PulseError):
+    """A typed comment over `COMMENT_MAX`: the member may shorten it and type it again."""
 
 
 NOT_STAFF = "Only programme staff can see check-in results."
@@ -85,6 +91,21 @@ async def get(repos: Repositories, checkin_id: int, *, lock: bool = False) -> Pu
     return checkin
 
 
+async def _segment_members(repos: Repositories, segment: Sequence[str]) -> list[Member]:
+    """Who a check-in for `segment` reaches: members (not coaches or staff) with any of its
+    tags, or every member when it has none."""
+    return [
+        member
+        for member in await repos.members.list(role=Role.MEMBER)
+        if in_segment(member, segment)
+    ]
+
+
+async def reach(repos: Repositories, segment: Sequence[str]) -> int:
+    """How many members a check-in for `segment` would reach now (staff confirm this)."""
+    return len(await _segment_members(repos, segment))
+
+
 async def open_checkin(
     repos: Repositories, checkin_id: int, now: datetime, settings: Settings
 ) -> int:
@@ -94,11 +115,7 @@ async def open_checkin(
     if checkin is None or checkin.state != State.SCHEDULED:
         return 0
     await repos.pulse.set_state(checkin.id, State.OPEN)
-    members = [
-        member
-        for member in await repos.members.list(role=Role.MEMBER)
-        if in_segment(member, checkin.segment)
-    ]
+    members = await _segment_members(repos, checkin.segment)
     await repos.pulse.add_participants(checkin.id, [member.id for member in members])
     chosen = await preferences_for(repos, [member.id for member in members], settings)
     hours = settings.working_hours
@@ -194,6 +211,14 @@ async def progress(repos: Repositories, checkin_id: int, member_id: int, now: da
     return _progress_at(checkin, participant.next_position)
 
 
+async def unfinished(repos: Repositories, member_id: int, now: datetime) -> list[Progress]:
+    """The open check-ins the member was sent and has not finished, where they stopped."""
+    return [
+        _progress_at(checkin, position)
+        for checkin, position in await repos.pulse.unfinished(member_id, now)
+    ]
+
+
 def _progress_at(checkin: PulseCheckin, position: int) -> Progress:
     asked = checkin.asked()
     return Progress(checkin, position, asked[position] if position < len(asked) else None)
@@ -247,7 +272,7 @@ async def answer(
         raise PulseError("That isn't one of the answers to this question.")
     text = (comment or "").strip()
     if question.kind is QuestionKind.TEXT and len(text) > COMMENT_MAX:
-        raise PulseError(
+        raise CommentTooLong(
             f"That's {len(text):,} characters; please keep it under {COMMENT_MAX:,}, or press Skip."
         )
     given = value is not None or (question.kind is QuestionKind.TEXT and bool(text))

@@ -169,6 +169,25 @@ class PulseRepository:
     async def participant(self, checkin_id: int, member_id: int) -> PulseParticipant | None:
         return await self._session.get(PulseParticipant, (checkin_id, member_id))
 
+    async def unfinished(self, member_id: int, now: datetime) -> list[tuple[PulseCheckin, int]]:
+        """The open check-ins the member was sent and has not finished, each with the position
+        they stopped at, closing soonest first."""
+        query = (
+            self._query()
+            .join(PulseParticipant, PulseParticipant.checkin_id == PulseCheckin.id)
+            .add_columns(PulseParticipant.next_position)
+            .where(
+                PulseParticipant.member_id == member_id,
+                PulseParticipant.sent,
+                PulseParticipant.finished.is_(False),
+                PulseCheckin.state == State.OPEN,
+                PulseCheckin.closes_at > now,
+            )
+            .order_by(PulseCheckin.closes_at, PulseCheckin.id)
+        )
+        rows = await self._session.execute(query)
+        return [(checkin, position) for checkin, position in rows.all()]
+
     async def participation(self, checkin_id: int) -> tuple[int, int, int]:
         """(sent, respondents, finished): counts only."""
         row = (
