@@ -135,8 +135,11 @@ async def close(repos: Repositories, checkin_id: int, now: datetime) -> PulseChe
         raise PulseError(f"Check-in {checkin_id} is already closed.")
     await repos.pulse.set_state(checkin.id, State.CLOSED)
     checkin.state = State.CLOSED
-    for what in ("open", "close"):
-        await repos.jobs.cancel(_key(checkin.id, what))
+    await repos.jobs.cancel(_key(checkin.id, "open"))
+    if now < checkin.closes_at:
+        # Closed early: the closing job is not needed. At or after its time this may be that
+        # very job running, and cancelling it would roll its own work back.
+        await repos.jobs.cancel(_key(checkin.id, "close"))
     return checkin
 
 
