@@ -8,17 +8,16 @@ proposal and their reminder carry the same buttons, bound to the person they are
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import ParamSpec
 
 from bot.context import Context
 from bot.flows import Flow, Step
 from bot.messages import Choice, InboundEvent, Reply, Text, TextMessage, in_place
 from bot.notify import queue_for, queue_for_member
 from bot.payloads import Payload, offer
+from bot.refusals import refusals_said
 from bot.router import Access, Router
 from domain.intros import REGIONS, Answer, parse_note
 from services import intros
@@ -234,23 +233,7 @@ def sorry(error: IntrosError) -> str:
     return f"Sorry, {error}."
 
 
-Params = ParamSpec("Params")
-
-
-def _polite(
-    handler: Callable[Params, Awaitable[list[Reply]]],
-) -> Callable[Params, Awaitable[list[Reply]]]:
-    """A refusal from the rules (a stale button, a limit, someone not listed) is said, not
-    raised: the rules refuse before they change anything."""
-
-    @functools.wraps(handler)
-    async def said(*args: Params.args, **kwargs: Params.kwargs) -> list[Reply]:
-        try:
-            return await handler(*args, **kwargs)
-        except IntrosError as error:
-            return [Text(sorry(error))]
-
-    return said
+_polite = refusals_said(IntrosError, sorry)  # a stale button, a limit, someone not listed
 
 
 def _me(event: InboundEvent) -> int:

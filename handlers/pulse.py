@@ -12,10 +12,8 @@ The invitation and the reminder are sent by handlers/pulse_jobs.py with the text
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import ParamSpec
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -23,6 +21,7 @@ from bot.dates import moment_text
 from bot.flows import Flow, Step
 from bot.messages import Choice, Choices, InboundEvent, Reply, Text, TextMessage, in_place
 from bot.payloads import Payload, offer
+from bot.refusals import refusals_said
 from bot.router import Access, MenuChoice, Router
 from bot.scheduler import JobContext
 from domain.people import MemberRef
@@ -73,23 +72,7 @@ class PulseFlow(Flow, name="pulse"):
     CONFIRM = Step()  # data: the pasted definition (staff's text, not an answer)
 
 
-Params = ParamSpec("Params")
-
-
-def _polite(
-    handler: Callable[Params, Awaitable[list[Reply]]],
-) -> Callable[Params, Awaitable[list[Reply]]]:
-    """A refusal from the rules (closed, not sent to you, not staff) is said, not raised: the
-    rules refuse before they change anything."""
-
-    @functools.wraps(handler)
-    async def said(*args: Params.args, **kwargs: Params.kwargs) -> list[Reply]:
-        try:
-            return await handler(*args, **kwargs)
-        except PulseError as error:
-            return [Text(str(error))]
-
-    return said
+_polite = refusals_said(PulseError)  # closed, not sent to you, not staff: said, not raised
 
 
 def _me(event: InboundEvent) -> MemberRef:
@@ -193,15 +176,15 @@ SUPPORT = (
 )
 
 
-def _support(ctx: Context) -> Reply:
-    """The private offer of support: coaching, a peer, the helplines."""
+def _support_options(ctx: Context) -> list[Choice]:
+    """Coaching, a peer, and the helplines when the knowledge base has them."""
     options = [
         offer("Book a coaching session", MenuChoice("book")),
         offer("Meet a peer", MenuChoice("directory")),
     ]
     if SUPPORT_ENTRY in ctx.services.knowledge.current.entries:
         options.append(offer("Who to talk to now", ShowEntry(SUPPORT_ENTRY)))
-    return Choices(SUPPORT, tuple(options))
+    return options
 
 
 async def _answered(
@@ -218,7 +201,8 @@ async def _answered(
     )
     if not answered.offer_support:
         return [await _show(event, ctx, answered.next)]
-    return [_support(ctx), await _show(event, ctx, answered.next, fresh=True)]
+    support = in_place(event, SUPPORT, _support_options(ctx))  # the offer, then the next one
+    return [support, await _show(event, ctx, answered.next, fresh=True)]
 
 
 @router.choice(Begin, access=Access.MEMBERS, private_only=True)
