@@ -22,6 +22,7 @@ from handlers import (
     intros_jobs,
     members,
     members_cli,
+    pulse_cli,
     settings,
     start,
     team,
@@ -59,4 +60,5 @@ def all_cli_commands() -> list[CliCommands]:
         broadcasts_cli.cli,
         coaching_cli.cli,
         intros_cli.cli,
+        pulse_cli.cli,
     ]
