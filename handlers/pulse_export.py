@@ -163,6 +163,7 @@ def _distribution(axes: Axes, result: QuestionResult) -> None:
     axes.bar(range(len(counts)), counts, color="#005eb8")  # NHS blue
     axes.set_xticks(range(len(counts)), labels, fontsize=8)
     axes.set_ylabel("answers")
+    axes.locator_params(axis="y", integer=True)
 
 
 def _trend(axes: Axes, points: list[TrendPoint], kind: QuestionKind) -> None:
@@ -170,6 +171,7 @@ def _trend(axes: Axes, points: list[TrendPoint], kind: QuestionKind) -> None:
     xs = range(len(points))
     axes.plot(xs, [float("nan") if f is None else f for f in figures], marker="o", color="#005eb8")
     axes.set_xticks(xs, [day_text(point.closes_at.date()) for point in points], fontsize=8)
+    axes.set_xlim(-0.5, len(points) - 0.5)
     if kind is QuestionKind.SCALE:
         axes.set_ylim(1, 5)
         axes.set_ylabel("mean")

@@ -5,7 +5,7 @@ closed, and results released only after close with enough respondents, to staff 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 
 from bot.context import utc_now
 from domain.people import Role
+from handlers.pulse_cli import UK
 from storage.repositories import Repositories
 from tests.handlers.conftest import Cli, in_database
 from tests.handlers.pulse_checkins import QUESTIONS, answered, created, definition, people
@@ -164,6 +165,8 @@ def test_list_shows_state_times_and_counts_latest_first_and_close_closes(
         (str(first), "closed", "October"),
     ]
     assert rows[2][5] == "2"  # answered; none was sent it by the jobs
+    closed_at = datetime.strptime(rows[2][3], "%Y-%m-%d %H:%M").replace(tzinfo=UK)
+    assert abs(closed_at - utc_now()) < timedelta(minutes=2)  # closed early: when it did
     assert _refused(cedp_bot, "pulse", "close", str(first)) == (
         f"cedp-bot: Check-in {first} is already closed."
     )
