@@ -52,8 +52,9 @@ def _when(checkin: PulseCheckin) -> str:
     )
 
 
-def _tags(tags: list[str], none: str) -> str:
-    return ", ".join(tags) if tags else none
+def _one_field(text: str) -> str:
+    """Text as one field of a tab-separated line: any run of whitespace, tabs too, one space."""
+    return " ".join(text.split())
 
 
 @group.command(
@@ -68,10 +69,10 @@ async def create(desk: Desk, *, file: Path) -> list[str]:
     lines = [
         f"Check-in {checkin.id} “{checkin.title}”: {_when(checkin)}.",
         f"{len(definition.questions)} questions: {questions}.",
-        f"Sent to: {_tags(checkin.segment, 'every member')}.",
+        f"Sent to: {', '.join(checkin.segment) or 'every member'}.",
     ]
     if checkin.breakdown:
-        lines.append(f"Results may compare: {_tags(checkin.breakdown, '')}.")
+        lines.append(f"Results may compare: {', '.join(checkin.breakdown)}.")
     return [*lines, str(checkin.id)]
 
 
@@ -87,7 +88,7 @@ async def list_checkins(desk: Desk) -> list[str]:
         f"id\tstate\topens ({UK.key})\tcloses ({UK.key})\tsent\trespondents\ttitle",
         *(
             f"{s.checkin.id}\t{s.checkin.state}\t{_local(s.checkin.opens_at)}\t"
-            f"{_local(s.checkin.closes_at)}\t{s.sent}\t{s.respondents}\t{s.checkin.title}"
+            f"{_local(s.checkin.closes_at)}\t{s.sent}\t{s.respondents}\t{_one_field(s.checkin.title)}"
             for s in await pulse.summaries(desk.repos)
         ),
     ]
