@@ -5,7 +5,6 @@ both receive each other's chosen details; nothing with Bob's details reaches Ali
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from domain.intros import ContactKind
 from services import intros
@@ -13,46 +12,12 @@ from services.intros import ProfileDraft
 from storage.repositories import Repositories
 from tests.conftest import create_invite, eventually, unit
 from tests.e2e.conftest import Served
-from tests.e2e.loopback import LoopbackPlatforms, RecordedCall
-from tests.e2e.payloads import telegram_callback, telegram_message
-from tests.e2e.test_telegram import button, post_update
+from tests.e2e.loopback import LoopbackPlatforms
+from tests.e2e.people import Person
 
 ALICE, BOB = 6001, 6002
 BOB_EMAIL, BOB_PHONE = "bob.smith@leedsth.nhs.uk", "07700 900456"
 ALICE_EMAIL = "alice.jones@northshire.nhs.uk"
-
-
-class Person:
-    """One Telegram user's side: types, presses, and reads what the bot sent them."""
-
-    def __init__(self, served: Served, platforms: LoopbackPlatforms, user_id: int, first: int):
-        self._served, self._platforms, self.user_id = served, platforms, user_id
-        self._updates = iter(range(first, first + 1000))
-
-    def received(self) -> list[RecordedCall]:
-        """Every message sent to this person and every edit of one, in order."""
-        return [
-            call
-            for call in self._platforms.calls
-            if call.ok
-            and call.method in {"sendMessage", "editMessageText"}
-            and call.params.get("chat_id") == self.user_id
-        ]
-
-    async def _next(self, update: dict[str, Any], count: int) -> RecordedCall:
-        before = len(self.received())
-        await post_update(self._served, update)
-        await eventually(lambda: len(self.received()) >= before + count, 10, "the bot's answer")
-        return self.received()[-1]
-
-    async def type(self, text: str) -> RecordedCall:
-        return await self._next(telegram_message(next(self._updates), self.user_id, text), 1)
-
-    async def press(self, shown: RecordedCall, label: str) -> RecordedCall:
-        message_id = shown.answer["result"]["message_id"]
-        data = button(shown, label)
-        update = telegram_callback(next(self._updates), self.user_id, data, message_id=message_id)
-        return await self._next(update, 1)
 
 
 async def _listed(served: Served, person: Person, name: str, draft: ProfileDraft) -> None:
