@@ -23,6 +23,7 @@ from handlers import (
     members,
     members_cli,
     pulse,
+    pulse_cli,
     pulse_jobs,
     settings,
     start,
@@ -62,4 +63,5 @@ def all_cli_commands() -> list[CliCommands]:
         broadcasts_cli.cli,
         coaching_cli.cli,
         intros_cli.cli,
+        pulse_cli.cli,
     ]

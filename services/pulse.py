@@ -135,10 +135,12 @@ async def close(repos: Repositories, checkin_id: int, now: datetime) -> PulseChe
         raise PulseError(f"Check-in {checkin_id} is already closed.")
     await repos.pulse.set_state(checkin.id, State.CLOSED)
     checkin.state = State.CLOSED
+    early = now < checkin.closes_at
+    checkin.closes_at = min(checkin.closes_at, now)  # closed early: results say when it did
     await repos.jobs.cancel(_key(checkin.id, "open"))
-    if now < checkin.closes_at:
-        # Closed early: the closing job is not needed. At or after its time this may be that
-        # very job running, and cancelling it would roll its own work back.
+    if early:
+        # The closing job is not needed. At or after its time this may be that very job
+        # running, and cancelling it would roll its own work back.
         await repos.jobs.cancel(_key(checkin.id, "close"))
     return checkin
 
@@ -345,9 +347,13 @@ async def _release_of(repos: Repositories, checkin: PulseCheckin, policy: Policy
     return release(checkin.asked(), checkin.breakdown, closed, respondents, answers, policy)
 
 
-async def _trend(repos: Repositories, question: Question, policy: Policy) -> list[TrendPoint]:
+async def _trend(
+    repos: Repositories, checkin: PulseCheckin, question: Question, policy: Policy
+) -> list[TrendPoint]:
+    """The question over the last check-ins that asked it, up to this one: never one after."""
     points = []
-    for earlier in await repos.pulse.closed_asking(question.id, question.kind, TREND_LENGTH):
+    asking = await repos.pulse.closed_asking(question.id, question.kind, TREND_LENGTH, checkin)
+    for earlier in asking:
         shown = await _release_of(repos, earlier, policy)
         match = [q for q in shown.questions if q.question.id == question.id]
         result = match[0] if match else None
@@ -378,6 +384,6 @@ async def results(
     if shown.released:
         for position, result in enumerate(shown.questions):
             if result.question.kind is not QuestionKind.TEXT:
-                trends[position] = await _trend(repos, result.question, policy)
+                trends[position] = await _trend(repos, checkin, result.question, policy)
     sent, _, _ = await repos.pulse.participation(checkin.id)
     return Results(checkin, sent, shown, trends, policy)

@@ -23,9 +23,11 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -260,16 +262,20 @@ class PulseRepository:
         ]
 
     async def closed_asking(
-        self, question_id: str, kind: QuestionKind, limit: int
+        self, question_id: str, kind: QuestionKind, limit: int, through: PulseCheckin
     ) -> Sequence[PulseCheckin]:
-        """The last `limit` closed check-ins that asked `question_id` as a `kind` question,
-        latest first."""
+        """The last `limit` closed check-ins that asked `question_id` as a `kind` question, up to
+        and including `through` (none that closes after it), latest first."""
         asked = select(PulseQuestion.checkin_id).where(
             PulseQuestion.question_id == question_id, PulseQuestion.kind == kind
         )
+        not_later = or_(
+            PulseCheckin.closes_at < through.closes_at,
+            and_(PulseCheckin.closes_at == through.closes_at, PulseCheckin.id <= through.id),
+        )
         query = (
             self._query()
-            .where(PulseCheckin.state == State.CLOSED, PulseCheckin.id.in_(asked))
+            .where(PulseCheckin.state == State.CLOSED, PulseCheckin.id.in_(asked), not_later)
             .order_by(PulseCheckin.closes_at.desc(), PulseCheckin.id.desc())
             .limit(limit)
         )

@@ -12,24 +12,9 @@ from services import pulse
 from services.pulse_file import read_definition
 from storage.repositories import Repositories
 from tests.conftest import join_as, unit
+from tests.handlers.pulse_checkins import definition
 
 TITLE = "December check-in"
-QUESTIONS = """questions:
-  - id: wellbeing
-    text: How are you finding the role this month?
-    kind: scale
-    labels: [Very hard, Hard, Manageable, Good, Very good]
-  - id: isolated
-    text: Have you felt isolated in the last month?
-    kind: yesno
-  - id: need
-    text: What would help you most right now?
-    kind: choice
-    options: [Coaching, Peer support, Skills courses, Nothing right now]
-  - id: comment
-    text: Anything else you would like the programme to know?
-    kind: text
-"""
 SCALE = ["1 Very hard", "2 Hard", "3 Manageable", "4 Good", "5 Very good"]
 YES_NO = ["Yes", "No"]
 NEEDS = ["Coaching", "Peer support", "Skills courses", "Nothing right now"]
@@ -37,12 +22,9 @@ SKIP = "Skip"
 
 
 def definition_text(opens: datetime, closes: datetime, segment: tuple[str, ...] = ()) -> str:
-    """The issue's definition, opening and closing as given."""
-    lines = [f"title: {TITLE}"]
-    if segment:
-        lines.append(f"segment: [{', '.join(segment)}]")
-    lines += [f"opens: {opens.isoformat()}", f"closes: {closes.isoformat()}"]
-    return "\n".join(lines) + "\n" + QUESTIONS
+    """The issue's definition, opening and closing as given, for `segment` (empty: everyone)."""
+    extra = f"segment: [{', '.join(segment)}]\n" if segment else ""
+    return definition(TITLE, opens=opens, closes=closes, extra=extra)
 
 
 async def created(
