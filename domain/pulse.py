@@ -238,11 +238,15 @@ NOT_CLOSED = "results are released only after the check-in closes"
 TOO_FEW = "fewer than {threshold} people answered, so no results are shown"
 
 
-def _tally(question: Question, answers: Sequence[StoredAnswer]) -> tuple[dict[str, int], float]:
+def _tally(
+    question: Question, answers: Sequence[StoredAnswer]
+) -> tuple[dict[str, int], float | None]:
+    """Counts per value, and the mean (None for an empty group: a breakdown cell nobody is in,
+    such as those without a tag every respondent has)."""
     counted = Counter(answer.value for answer in answers)
     counts = {question.key(value): counted.get(value, 0) for value in question.values()}
-    mean = sum(a.value for a in answers if a.value is not None) / len(answers)
-    return counts, mean
+    values = [answer.value for answer in answers if answer.value is not None]
+    return counts, sum(values) / len(values) if values else None
 
 
 def _atoms_big_enough(answers: Sequence[StoredAnswer], tags: Sequence[str], least: int) -> bool:
