@@ -347,8 +347,8 @@ ORGANISATION = "[organisation]"
 
 def remove_names(text: str, people: Iterable[str], organisations: Iterable[str]) -> str:
     """`text` with the names of people and organisations replaced: those the programme knows
-    (members, coaches, directory entries), and anything shaped like a titled name or an NHS
-    body ("Dr Shah", "Northfield NHS Foundation Trust")."""
+    (members, coaches, directory entries) in any case ("spoke to priya"), and anything shaped
+    like a titled name or an NHS body ("Dr Shah", "Northfield NHS Foundation Trust")."""
     cleaned = _ORGANISATION.sub(ORGANISATION, text)
     cleaned = _TITLED.sub(NAME, cleaned)
     for names, marker in ((organisations, ORGANISATION), (people, NAME)):
@@ -358,5 +358,7 @@ def remove_names(text: str, people: Iterable[str], organisations: Iterable[str])
             if marker is NAME:  # "Priya Shah" also as "Priya" and "Shah"
                 words.update(part for part in name.split() if len(part) >= 3)
         for word in sorted((w for w in words if w), key=len, reverse=True):
-            cleaned = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", marker, cleaned)
+            cleaned = re.sub(
+                rf"(?<!\w){re.escape(word)}(?!\w)", marker, cleaned, flags=re.IGNORECASE
+            )
     return cleaned
