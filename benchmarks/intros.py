@@ -46,8 +46,8 @@ T = TypeVar("T")
 
 
 @asynccontextmanager
-async def scratch_postgres(server: str) -> AsyncIterator[str]:
-    """A new database `bench_intros` on the server at `server`, dropped afterwards."""
+async def scratch_postgres(server: str, name: str = SCRATCH) -> AsyncIterator[str]:
+    """A new database `name` on the server at `server`, dropped afterwards."""
     url = make_url(server)
     admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
 
@@ -56,11 +56,11 @@ async def scratch_postgres(server: str) -> AsyncIterator[str]:
             await connection.execute(text(statement))
 
     try:
-        await run(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        await run(f'CREATE DATABASE "{SCRATCH}"')
-        yield url.set(database=SCRATCH).render_as_string(hide_password=False)
+        await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await run(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        await run(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.dispose()
 
 

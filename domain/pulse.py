@@ -238,11 +238,15 @@ NOT_CLOSED = "results are released only after the check-in closes"
 TOO_FEW = "fewer than {threshold} people answered, so no results are shown"
 
 
-def _tally(question: Question, answers: Sequence[StoredAnswer]) -> tuple[dict[str, int], float]:
+def _tally(
+    question: Question, answers: Sequence[StoredAnswer]
+) -> tuple[dict[str, int], float | None]:
+    """Counts per value, and the mean (None for an empty group: a breakdown cell nobody is in,
+    such as those without a tag every respondent has)."""
     counted = Counter(answer.value for answer in answers)
     counts = {question.key(value): counted.get(value, 0) for value in question.values()}
-    mean = sum(a.value for a in answers if a.value is not None) / len(answers)
-    return counts, mean
+    values = [answer.value for answer in answers if answer.value is not None]
+    return counts, sum(values) / len(values) if values else None
 
 
 def _atoms_big_enough(answers: Sequence[StoredAnswer], tags: Sequence[str], least: int) -> bool:
@@ -343,8 +347,8 @@ ORGANISATION = "[organisation]"
 
 def remove_names(text: str, people: Iterable[str], organisations: Iterable[str]) -> str:
     """`text` with the names of people and organisations replaced: those the programme knows
-    (members, coaches, directory entries), and anything shaped like a titled name or an NHS
-    body ("Dr Shah", "Northfield NHS Foundation Trust")."""
+    (members, coaches, directory entries) in any case ("spoke to priya"), and anything shaped
+    like a titled name or an NHS body ("Dr Shah", "Northfield NHS Foundation Trust")."""
     cleaned = _ORGANISATION.sub(ORGANISATION, text)
     cleaned = _TITLED.sub(NAME, cleaned)
     for names, marker in ((organisations, ORGANISATION), (people, NAME)):
@@ -354,5 +358,7 @@ def remove_names(text: str, people: Iterable[str], organisations: Iterable[str])
             if marker is NAME:  # "Priya Shah" also as "Priya" and "Shah"
                 words.update(part for part in name.split() if len(part) >= 3)
         for word in sorted((w for w in words if w), key=len, reverse=True):
-            cleaned = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", marker, cleaned)
+            cleaned = re.sub(
+                rf"(?<!\w){re.escape(word)}(?!\w)", marker, cleaned, flags=re.IGNORECASE
+            )
     return cleaned
