@@ -357,8 +357,9 @@ def remove_names(text: str, people: Iterable[str], organisations: Iterable[str])
             words.add(name.strip())
             if marker is NAME:  # "Priya Shah" also as "Priya" and "Shah"
                 words.update(part for part in name.split() if len(part) >= 3)
-        for word in sorted((w for w in words if w), key=len, reverse=True):
-            cleaned = re.sub(
-                rf"(?<!\w){re.escape(word)}(?!\w)", marker, cleaned, flags=re.IGNORECASE
-            )
+        known = sorted((word for word in words if word), key=len, reverse=True)
+        if known:  # one pattern, longest first, so a full name goes before its parts
+            alternatives = "|".join(map(re.escape, known))
+            pattern = rf"(?<!\w)(?:{alternatives})(?!\w)"
+            cleaned = re.sub(pattern, marker, cleaned, flags=re.IGNORECASE)
     return cleaned
