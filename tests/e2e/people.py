@@ -38,8 +38,10 @@ class Person:
     async def type(self, text: str) -> RecordedCall:
         return await self._next(telegram_message(next(self._updates), self.user_id, text), 1)
 
-    async def press(self, shown: RecordedCall, label: str) -> RecordedCall:
+    async def press(self, shown: RecordedCall, label: str, *, answers: int = 1) -> RecordedCall:
+        """Press the button labelled `label` on `shown`; the last of the `answers` messages or
+        edits it brings."""
         message_id = shown.answer["result"]["message_id"]
         data = button(shown, label)
         update = telegram_callback(next(self._updates), self.user_id, data, message_id=message_id)
-        return await self._next(update, 1)
+        return await self._next(update, answers)
