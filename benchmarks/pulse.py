@@ -34,6 +34,7 @@ from bot.settings import Settings
 from domain.people import MemberRef, Role
 from domain.pulse import Definition, Question, QuestionKind
 from services import pulse
+from services.pulse_file import EXAMPLE, read_definition
 from storage.database import Database
 from storage.members import to_ref
 from storage.migrate import upgrade_database
@@ -42,22 +43,7 @@ from storage.repositories import Repositories
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 SCRATCH = "bench_pulse"
 BREAKDOWN = ("new-ceo", "london")
-QUESTIONS = (
-    Question(
-        "wellbeing",
-        "How are you finding the role this month?",
-        QuestionKind.SCALE,
-        ("Very hard", "Hard", "Manageable", "Good", "Very good"),
-    ),
-    Question("isolated", "Have you felt isolated in the last month?", QuestionKind.YESNO),
-    Question(
-        "need",
-        "What would help you most right now?",
-        QuestionKind.CHOICE,
-        ("Coaching", "Peer support", "Skills courses", "Nothing right now"),
-    ),
-    Question("comment", "Anything else you would like the programme to know?", QuestionKind.TEXT),
-)
+QUESTIONS = read_definition(EXAMPLE, "the example", datetime(2026, 12, 1, tzinfo=UTC)).questions
 T = TypeVar("T")
 
 

@@ -30,7 +30,7 @@ from handlers.faq import ShowEntry
 from handlers.pulse_results import results_text
 from services import pulse
 from services.pulse import CommentTooLong, Progress, PulseError, Summary
-from services.pulse_file import DefinitionRefused, read_definition
+from services.pulse_file import EXAMPLE, DefinitionRefused, read_definition
 from services.settings import preferences
 from storage.pulse import PulseCheckin
 
@@ -297,24 +297,9 @@ class DiscardCheckin(Payload, prefix="pulse:discard"):
     pass
 
 
-EXAMPLE = """title: December check-in
-segment: [new-ceo]            # member tags; leave it out for every member
-opens: 2026-12-07T09:00+00:00
-closes: 2026-12-14T17:00+00:00
-questions:
-  - id: wellbeing
-    text: How are you finding the role this month?
-    kind: scale
-    labels: [Very hard, Hard, Manageable, Good, Very good]
-  - id: isolated
-    text: Have you felt isolated in the last month?
-    kind: yesno
-  - id: comment
-    text: Anything else you would like the programme to know?
-    kind: text"""
 ASK_DEFINITION = (
     "Paste the check-in as one message, in this format (kinds: scale, yesno, choice with "
-    f"options, text):\n\n{EXAMPLE}\n\nOr /cancel."
+    f"options, text; leave out segment for every member):\n\n{EXAMPLE}\nOr /cancel."
 )
 NOT_DEFINING = "That check-in is no longer being defined. Send /pulse to start again."
 KINDS = {

@@ -1,28 +1,7 @@
-"""A check-in definition as staff write it in YAML (the format of issue 13; scripts and tests rely
-on it):
-
-    title: December check-in
-    segment: [new-ceo]            # member tags; empty or absent = every member
-    breakdown: [new-ceo]          # optional: tags whose groups results may compare
-    opens: 2026-12-07T09:00+00:00
-    closes: 2026-12-14T17:00+00:00
-    questions:
-      - id: wellbeing
-        text: How are you finding the role this month?
-        kind: scale               # 1 to 5
-        labels: [Very hard, Hard, Manageable, Good, Very good]
-      - id: isolated
-        text: Have you felt isolated in the last month?
-        kind: yesno
-      - id: need
-        text: What would help you most right now?
-        kind: choice
-        options: [Coaching, Peer support, Skills courses, Nothing right now]
-      - id: comment
-        text: Anything else you would like the programme to know?
-        kind: text                # optional free text
-
-Every problem names the file and its line. Times without an offset are read as UK time.
+"""A check-in definition as staff write it in YAML: the format of issue 13, which scripts and
+tests rely on, shown by `EXAMPLE` (the issue's own). An optional `breakdown: [TAG, ...]` names
+the tags whose groups results may compare. Every problem names the file and its line. Times
+without an offset are read as UK time.
 """
 
 from __future__ import annotations
@@ -57,6 +36,29 @@ MAX_QUESTIONS = 12
 MAX_OPTIONS = 8
 QUESTION_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 UK = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+EXAMPLE = """\
+title: December check-in
+segment: [new-ceo]            # member tags; empty or absent = every member
+opens: 2026-12-07T09:00+00:00
+closes: 2026-12-14T17:00+00:00
+questions:
+  - id: wellbeing
+    text: How are you finding the role this month?
+    kind: scale               # 1 to 5
+    labels: [Very hard, Hard, Manageable, Good, Very good]
+  - id: isolated
+    text: Have you felt isolated in the last month?
+    kind: yesno
+  - id: need
+    text: What would help you most right now?
+    kind: choice
+    options: [Coaching, Peer support, Skills courses, Nothing right now]
+  - id: comment
+    text: Anything else you would like the programme to know?
+    kind: text                # optional free text
+"""
 
 
 class DefinitionRefused(Refusal):

@@ -19,6 +19,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import event, given
@@ -35,24 +36,10 @@ from domain.pulse import (
     StoredAnswer,
     release,
 )
+from services.pulse_file import EXAMPLE, read_definition
 
 TAGS = ("new-ceo", "london", "mental-health")
-QUESTIONS = (
-    Question(
-        "wellbeing",
-        "How are you finding the role this month?",
-        QuestionKind.SCALE,
-        ("Very hard", "Hard", "Manageable", "Good", "Very good"),
-    ),
-    Question("isolated", "Have you felt isolated in the last month?", QuestionKind.YESNO),
-    Question(
-        "need",
-        "What would help you most right now?",
-        QuestionKind.CHOICE,
-        ("Coaching", "Peer support", "Skills courses"),
-    ),
-    Question("comment", "Anything else?", QuestionKind.TEXT),
-)
+QUESTIONS = read_definition(EXAMPLE, "the example", datetime(2026, 12, 1, tzinfo=UTC)).questions
 COMMENT = QUESTIONS.index(next(q for q in QUESTIONS if q.kind is QuestionKind.TEXT))
 
 

@@ -11,27 +11,12 @@ from bot.context import utc_now
 from bot.settings import Settings
 from domain.people import MemberRef, Role
 from services import pulse
+from services.pulse_file import EXAMPLE
 from storage.members import to_ref
 from storage.repositories import Repositories
 from tests.handlers.conftest import Cli, in_database
 
-QUESTIONS = """\
-questions:
-  - id: wellbeing
-    text: How are you finding the role this month?
-    kind: scale
-    labels: [Very hard, Hard, Manageable, Good, Very good]
-  - id: isolated
-    text: Have you felt isolated in the last month?
-    kind: yesno
-  - id: need
-    text: What would help you most right now?
-    kind: choice
-    options: [Coaching, Peer support, Skills courses, Nothing right now]
-  - id: comment
-    text: Anything else you would like the programme to know?
-    kind: text
-"""
+QUESTIONS = EXAMPLE[EXAMPLE.index("questions:") :]  # the issue's four questions
 
 # One person's answers, by position: wellbeing 1-5, isolated 1 yes / 0 no, need an option's
 # index, and a comment (None skips a question).

@@ -8,31 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.pulse import Question, QuestionKind
-from services.pulse_file import DefinitionRefused, read_definition
+from services.pulse_file import EXAMPLE, DefinitionRefused, read_definition
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 SOURCE = "december.yaml"
-EXAMPLE = """\
-title: December check-in
-segment: [new-ceo]            # member tags; empty or absent = every member
-opens: 2026-12-07T09:00+00:00
-closes: 2026-12-14T17:00+00:00
-questions:
-  - id: wellbeing
-    text: How are you finding the role this month?
-    kind: scale               # 1 to 5
-    labels: [Very hard, Hard, Manageable, Good, Very good]
-  - id: isolated
-    text: Have you felt isolated in the last month?
-    kind: yesno
-  - id: need
-    text: What would help you most right now?
-    kind: choice
-    options: [Coaching, Peer support, Skills courses, Nothing right now]
-  - id: comment
-    text: Anything else you would like the programme to know?
-    kind: text                # optional free text
-"""
 
 
 def problems(text: str) -> list[str]:
