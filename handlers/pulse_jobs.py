@@ -63,7 +63,8 @@ async def send(job: DueJob, ctx: JobContext) -> None:
 async def remind(job: DueJob, ctx: JobContext) -> None:
     """The one reminder to a member who has not finished, from where they stopped."""
     member_id = job.payload["member"]
-    due = await pulse.due_reminder(ctx.repos, job.payload["checkin"], member_id, ctx.now)
+    settings = ctx.services.settings
+    due = await pulse.due_reminder(ctx.repos, job.payload["checkin"], member_id, ctx.now, settings)
     member = await ctx.repos.members.get(member_id)
     if due is None or member is None:
         return

@@ -43,6 +43,7 @@ CLOSE = "pulse.close"
 SEND = "pulse.send"
 REMIND = "pulse.remind"
 REMIND_AFTER = timedelta(days=3)
+LATE_BY_AT_MOST = timedelta(minutes=5)  # a job this close to the member's hours still goes
 COMMENT_MAX = 1000
 
 
@@ -161,15 +162,39 @@ async def _due(
     return checkin, participant
 
 
+async def _held_back(
+    repos: Repositories,
+    kind: str,
+    checkin: PulseCheckin,
+    member_id: int,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Whether a send or reminder that runs late (no worker ran at its time) has fallen outside
+    the member's working hours or into their quiet hours: then it waits for them again, while
+    the check-in is open."""
+    chosen = await preferences(repos, member_id, settings)
+    allowed = sending_time(now, settings.working_hours, chosen)
+    if allowed - now <= LATE_BY_AT_MOST:
+        return False
+    if allowed < checkin.closes_at:
+        payload = {"checkin": checkin.id, "member": member_id}
+        key = f"{_key(checkin.id, kind.removeprefix('pulse.'), member_id)}:{allowed:%Y%m%d%H%M}"
+        await repos.jobs.schedule(kind, payload, allowed, key)
+    return True
+
+
 async def due_to_send(
     repos: Repositories, checkin_id: int, member_id: int, now: datetime, settings: Settings
 ) -> PulseCheckin | None:
-    """The check-in to send the member now, if it is still open for them; the one reminder is
-    scheduled 3 days on, within hours, while the check-in is open."""
+    """The check-in to send the member now, if it is still open for them and now is within
+    their hours; the one reminder is scheduled 3 days on, within hours, while it is open."""
     due = await _due(repos, checkin_id, member_id, now)
     if due is None or due[1].sent:
         return None
     checkin, participant = due
+    if await _held_back(repos, SEND, checkin, member_id, now, settings):
+        return None
     participant.sent = True
     chosen = await preferences(repos, member_id, settings)
     remind_at = sending_time(now + REMIND_AFTER, settings.working_hours, chosen)
@@ -180,14 +205,16 @@ async def due_to_send(
 
 
 async def due_reminder(
-    repos: Repositories, checkin_id: int, member_id: int, now: datetime
+    repos: Repositories, checkin_id: int, member_id: int, now: datetime, settings: Settings
 ) -> tuple[PulseCheckin, int] | None:
     """The check-in to remind the member of (and where they stopped), if they have not
-    finished it and it is open; once only."""
+    finished it, it is open and now is within their hours; once only."""
     due = await _due(repos, checkin_id, member_id, now)
     if due is None or due[1].reminded:
         return None
     checkin, participant = due
+    if await _held_back(repos, REMIND, checkin, member_id, now, settings):
+        return None
     participant.reminded = True
     return checkin, participant.next_position
 

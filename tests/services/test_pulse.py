@@ -136,9 +136,28 @@ async def test_it_is_sent_once_and_reminded_once_three_days_later(
     reminders = await jobs(unit, REMIND)
     assert reminders == {f"pulse:{checkin_id}:remind:{member.id}": NOW + timedelta(days=3)}
     await answer(unit, member, checkin_id, 0, 4)
-    due = await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, NOW))
+    due = await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, NOW, settings))
     assert due is not None and due[1] == 1  # where they stopped
-    assert await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, NOW)) is None
+    assert await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, NOW, settings)) is None
+
+
+async def test_a_send_or_reminder_that_runs_late_waits_for_the_members_hours_again(
+    unit: Unit, settings: Settings
+) -> None:
+    [member] = await people(unit, "Priya Shah")
+    checkin_id = await opened(unit, settings)
+    evening = NOW.replace(hour=22)  # no worker ran at 09:00: the send job runs at 22:00
+    assert not await unit(lambda r: pulse.due_to_send(r, checkin_id, member.id, evening, settings))
+    morning = NOW + timedelta(days=1)
+    assert f"pulse:{checkin_id}:send:{member.id}:{morning:%Y%m%d%H%M}" in await jobs(unit, SEND)
+    assert await unit(lambda r: pulse.due_to_send(r, checkin_id, member.id, morning, settings))
+    saturday = NOW + timedelta(days=4)
+    due = await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, saturday, settings))
+    assert due is None  # a reminder late into the weekend waits for Monday
+    monday = NOW + timedelta(days=6)
+    reminders = await jobs(unit, REMIND)
+    assert reminders[f"pulse:{checkin_id}:remind:{member.id}:{monday:%Y%m%d%H%M}"] == monday
+    assert await unit(lambda r: pulse.due_reminder(r, checkin_id, member.id, monday, settings))
 
 
 async def test_nobody_who_finished_is_reminded_and_nothing_goes_after_close(
@@ -148,10 +167,14 @@ async def test_nobody_who_finished_is_reminded_and_nothing_goes_after_close(
     checkin_id = await opened(unit, settings)
     for position, value in enumerate((4, 0, None)):
         await answer(unit, finished, checkin_id, position, value)
-    assert await unit(lambda r: pulse.due_reminder(r, checkin_id, finished.id, NOW)) is None
+    assert (
+        await unit(lambda r: pulse.due_reminder(r, checkin_id, finished.id, NOW, settings)) is None
+    )
     await unit(lambda r: pulse.close(r, checkin_id, NOW))
     assert not await unit(lambda r: pulse.due_to_send(r, checkin_id, waiting.id, NOW, settings))
-    assert await unit(lambda r: pulse.due_reminder(r, checkin_id, waiting.id, NOW)) is None
+    assert (
+        await unit(lambda r: pulse.due_reminder(r, checkin_id, waiting.id, NOW, settings)) is None
+    )
 
 
 # Answering
