@@ -46,6 +46,14 @@ def test_the_shipped_knowledge_base_is_valid_and_substantial() -> None:
     assert {"coaching", "mentoring", "privacy"} <= topics
 
 
+def test_every_shipped_entry_is_asked_at_least_eight_other_ways() -> None:
+    """People ask in fragments, typos and long messages: each entry carries that many phrasings
+    besides its question, what moved matching most (issue 14)."""
+    knowledge = load_knowledge(SHIPPED_KNOWLEDGE)
+    short = {e.id: len(e.alternates) for e in knowledge.entries.values() if len(e.alternates) < 8}
+    assert not short
+
+
 def test_the_shipped_answers_are_true_to_what_the_bot_does_today() -> None:
     knowledge = load_knowledge(SHIPPED_KNOWLEDGE)
     answers = {entry.id: entry.answer for entry in knowledge.entries.values()}
