@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.router import Access
 from bot.settings import Settings
 from domain.errors import Refusal
+from domain.notices import Preferences
 from domain.people import MemberRef, Role
 from domain.pulse import (
     TREND_LENGTH,
@@ -27,6 +28,7 @@ from domain.pulse import (
     QuestionKind,
     Release,
     State,
+    WorkingHours,
     release,
     remove_names,
     sending_time,
@@ -168,13 +170,13 @@ async def _held_back(
     checkin: PulseCheckin,
     member_id: int,
     now: datetime,
-    settings: Settings,
+    hours: WorkingHours | None,
+    chosen: Preferences,
 ) -> bool:
     """Whether a send or reminder that runs late (no worker ran at its time) has fallen outside
     the member's working hours or into their quiet hours: then it waits for them again, while
     the check-in is open."""
-    chosen = await preferences(repos, member_id, settings)
-    allowed = sending_time(now, settings.working_hours, chosen)
+    allowed = sending_time(now, hours, chosen)
     if allowed - now <= LATE_BY_AT_MOST:
         return False
     if allowed < checkin.closes_at:
@@ -193,10 +195,10 @@ async def due_to_send(
     if due is None or due[1].sent:
         return None
     checkin, participant = due
-    if await _held_back(repos, SEND, checkin, member_id, now, settings):
+    chosen = await preferences(repos, member_id, settings)
+    if await _held_back(repos, SEND, checkin, member_id, now, settings.working_hours, chosen):
         return None
     participant.sent = True
-    chosen = await preferences(repos, member_id, settings)
     remind_at = sending_time(now + REMIND_AFTER, settings.working_hours, chosen)
     if remind_at < checkin.closes_at:
         payload = {"checkin": checkin_id, "member": member_id}
@@ -213,7 +215,8 @@ async def due_reminder(
     if due is None or due[1].reminded:
         return None
     checkin, participant = due
-    if await _held_back(repos, REMIND, checkin, member_id, now, settings):
+    chosen = await preferences(repos, member_id, settings)
+    if await _held_back(repos, REMIND, checkin, member_id, now, settings.working_hours, chosen):
         return None
     participant.reminded = True
     return checkin, participant.next_position
@@ -268,7 +271,7 @@ class Answered:
 
 async def _known_names(repos: Repositories) -> tuple[list[str], list[str]]:
     """Names of people and organisations the programme holds, to take out of comments."""
-    people = [member.display_name for member in await repos.members.list()]
+    people = list(await repos.members.display_names())
     people += [coach.name for coach in await repos.coaching.coaches()]
     profiles = await repos.intros.listed()
     people += [profile.name for profile in profiles]
@@ -367,21 +370,31 @@ def policy_of(settings: Settings) -> Policy:
     return Policy(settings.pulse_min_respondents)
 
 
-async def _release_of(repos: Repositories, checkin: PulseCheckin, policy: Policy) -> Release:
-    _, respondents, _ = await repos.pulse.participation(checkin.id)
+async def _release_of(
+    repos: Repositories, checkin: PulseCheckin, policy: Policy, respondents: int | None = None
+) -> Release:
+    """What a check-in may show; `respondents` when the caller has counted them already."""
+    if respondents is None:
+        _, respondents, _ = await repos.pulse.participation(checkin.id)
     closed = checkin.state == State.CLOSED
     answers = await repos.pulse.answers(checkin.id) if closed else []
     return release(checkin.asked(), checkin.breakdown, closed, respondents, answers, policy)
 
 
 async def _trend(
-    repos: Repositories, checkin: PulseCheckin, question: Question, policy: Policy
+    repos: Repositories,
+    checkin: PulseCheckin,
+    question: Question,
+    policy: Policy,
+    known: dict[int, Release],
 ) -> list[TrendPoint]:
     """The question over the last check-ins that asked it, up to this one: never one after."""
     points = []
     asking = await repos.pulse.closed_asking(question.id, question.kind, TREND_LENGTH, checkin)
     for earlier in asking:
-        shown = await _release_of(repos, earlier, policy)
+        if earlier.id not in known:  # each check-in released once, whichever questions ask
+            known[earlier.id] = await _release_of(repos, earlier, policy)
+        shown = known[earlier.id]
         match = [q for q in shown.questions if q.question.id == question.id]
         result = match[0] if match else None
         suppressed = result is None or result.suppressed
@@ -406,11 +419,12 @@ async def results(
     require_staff(viewer)
     checkin = await get(repos, checkin_id)
     policy = policy_of(settings)
-    shown = await _release_of(repos, checkin, policy)
+    sent, respondents, _ = await repos.pulse.participation(checkin.id)
+    shown = await _release_of(repos, checkin, policy, respondents)
+    known = {checkin.id: shown}
     trends: dict[int, list[TrendPoint]] = {}
     if shown.released:
         for position, result in enumerate(shown.questions):
             if result.question.kind is not QuestionKind.TEXT:
-                trends[position] = await _trend(repos, checkin, result.question, policy)
-    sent, _, _ = await repos.pulse.participation(checkin.id)
+                trends[position] = await _trend(repos, checkin, result.question, policy, known)
     return Results(checkin, sent, shown, trends, policy)

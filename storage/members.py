@@ -124,6 +124,10 @@ class MemberRepository:
             query = query.where(Member.tags.any(MemberTag.tag == tag))
         return (await self._session.execute(query)).scalars().all()
 
+    async def display_names(self) -> Sequence[str]:
+        """Every member's name, and nothing else about them."""
+        return (await self._session.execute(select(Member.display_name))).scalars().all()
+
     async def create(
         self,
         *,

@@ -49,6 +49,20 @@ def cedp_bot(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
     return run
 
 
+def succeeded(cedp_bot: Cli, *args: str) -> str:
+    """What `cedp-bot ARGS...` printed, once it exited 0."""
+    ran = cedp_bot(*args)
+    assert ran.code == 0, ran.err
+    return ran.out
+
+
+def refused(cedp_bot: Cli, *args: str) -> str:
+    """Why `cedp-bot ARGS...` refused: a non-zero exit, nothing on stdout, this on stderr."""
+    ran = cedp_bot(*args)
+    assert ran.code != 0 and ran.out == ""
+    return ran.err.strip()
+
+
 def in_database(database_url: str, work: Callable[[Repositories], Awaitable[T]]) -> T:
     """Run `work` in one transaction on the database the command line uses (set-up, checks)."""
 

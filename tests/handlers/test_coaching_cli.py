@@ -16,7 +16,7 @@ from bot.settings import Settings
 from domain.people import Role
 from services import coaching
 from storage.repositories import Repositories
-from tests.handlers.conftest import Cli, in_database
+from tests.handlers.conftest import Cli, in_database, succeeded
 
 # The issue's own example, comments and all, and a mentor left to the defaults.
 COACHES = """\
@@ -62,15 +62,9 @@ def _file(tmp_path: Path, text: str, name: str = "coaches.yaml") -> str:
     return str(path)
 
 
-def _ok(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code == 0, ran.err
-    return ran.out
-
-
 def _members(cedp_bot: Cli) -> list[list[str]]:
     """`members list` rows without the header: id, name, role, tags, accounts."""
-    return [row.split("\t") for row in _ok(cedp_bot, "members", "list").splitlines()[1:]]
+    return [row.split("\t") for row in succeeded(cedp_bot, "members", "list").splitlines()[1:]]
 
 
 def _add_member(database_url: str, name: str, role: Role, account: tuple[str, str]) -> None:
@@ -85,14 +79,14 @@ def _add_member(database_url: str, name: str, role: Role, account: tuple[str, st
 def test_import_adds_every_coach_and_export_gives_the_same_yaml_back(
     cedp_bot: Cli, tmp_path: Path
 ) -> None:
-    imported = _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    imported = succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
 
     assert imported.splitlines() == [
         "added\tDr Priya Shah",
         "added\tTom Okafor",
         "2 added, 0 updated, 0 unchanged",
     ]
-    exported = _ok(cedp_bot, "coaching", "export")
+    exported = succeeded(cedp_bot, "coaching", "export")
     assert yaml.safe_load(exported) == [
         {
             "name": "Dr Priya Shah",
@@ -111,19 +105,19 @@ def test_import_adds_every_coach_and_export_gives_the_same_yaml_back(
         },
         TOM_EXPORTED,  # the defaults written out; no account, so no `account` key
     ]
-    again = _ok(cedp_bot, "coaching", "import", _file(tmp_path, exported, "exported.yaml"))
+    again = succeeded(cedp_bot, "coaching", "import", _file(tmp_path, exported, "exported.yaml"))
     assert again.splitlines()[-1] == "0 added, 0 updated, 2 unchanged"
-    assert _ok(cedp_bot, "coaching", "export") == exported
+    assert succeeded(cedp_bot, "coaching", "export") == exported
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(
     cedp_bot: Cli, tmp_path: Path
 ) -> None:
     path = _file(tmp_path, COACHES)
-    _ok(cedp_bot, "coaching", "import", path)
+    succeeded(cedp_bot, "coaching", "import", path)
     members = _members(cedp_bot)
 
-    second = _ok(cedp_bot, "coaching", "import", path)
+    second = succeeded(cedp_bot, "coaching", "import", path)
 
     assert second.splitlines() == [
         "unchanged\tDr Priya Shah",
@@ -134,19 +128,19 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
 
 
 def test_a_changed_entry_updates_its_coach_and_only_that_one(cedp_bot: Cli, tmp_path: Path) -> None:
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
     changed = COACHES.replace("session_minutes: 60", "session_minutes: 45").replace(
         '"wed 14:00-17:00"', '"Thu 14:00-17:00"'
     )
 
-    updated = _ok(cedp_bot, "coaching", "import", _file(tmp_path, changed))
+    updated = succeeded(cedp_bot, "coaching", "import", _file(tmp_path, changed))
 
     assert updated.splitlines() == [
         "updated\tDr Priya Shah",
         "unchanged\tTom Okafor",
         "0 added, 1 updated, 1 unchanged",
     ]
-    priya = yaml.safe_load(_ok(cedp_bot, "coaching", "export"))[0]
+    priya = yaml.safe_load(succeeded(cedp_bot, "coaching", "export"))[0]
     assert priya["session_minutes"] == 45
     assert priya["weekly"] == ["mon 09:00-12:00", "thu 14:00-17:00"]  # as the parser writes it
     assert len(_members(cedp_bot)) == 2
@@ -155,7 +149,7 @@ def test_a_changed_entry_updates_its_coach_and_only_that_one(cedp_bot: Cli, tmp_
 def test_an_account_nobody_has_joins_a_new_coach_member_and_no_account_makes_one_without(
     cedp_bot: Cli, tmp_path: Path
 ) -> None:
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
 
     assert [row[1:] for row in _members(cedp_bot)] == [
         ["Dr Priya Shah", "coach", "-", "telegram:5001"],
@@ -170,37 +164,37 @@ def test_an_account_a_member_has_links_that_member_as_coach_and_staff_stay_staff
     _add_member(database_url, "Tom", Role.STAFF, ("slack", "U9"))
     with_tom_on_slack = COACHES.replace("kind: mentor", "kind: mentor\n  account: slack:U9")
 
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, with_tom_on_slack))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, with_tom_on_slack))
 
     assert [row[1:] for row in _members(cedp_bot)] == [
         ["Priya", "coach", "-", "telegram:5001"],
         ["Tom", "staff", "-", "slack:U9"],
     ]
-    again = _ok(cedp_bot, "coaching", "import", _file(tmp_path, with_tom_on_slack))
+    again = succeeded(cedp_bot, "coaching", "import", _file(tmp_path, with_tom_on_slack))
     assert again.splitlines()[-1] == "0 added, 0 updated, 2 unchanged"
 
 
 def test_an_account_added_later_is_linked_to_the_coach_it_was_imported_without(
     cedp_bot: Cli, tmp_path: Path
 ) -> None:
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
     with_account = COACHES.replace("kind: mentor", "kind: mentor\n  account: telegram:77")
 
-    updated = _ok(cedp_bot, "coaching", "import", _file(tmp_path, with_account))
+    updated = succeeded(cedp_bot, "coaching", "import", _file(tmp_path, with_account))
 
     assert "updated\tTom Okafor" in updated.splitlines()
     assert [row[1:] for row in _members(cedp_bot)][1] == ["Tom Okafor", "coach", "-", "telegram:77"]
 
 
 def test_a_coach_renamed_in_the_file_is_found_by_its_account(cedp_bot: Cli, tmp_path: Path) -> None:
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
 
-    renamed = _ok(
+    renamed = succeeded(
         cedp_bot, "coaching", "import", _file(tmp_path, COACHES.replace("Dr Priya", "Prof Priya"))
     )
 
     assert "updated\tProf Priya Shah" in renamed.splitlines()
-    names = [coach["name"] for coach in yaml.safe_load(_ok(cedp_bot, "coaching", "export"))]
+    names = [coach["name"] for coach in yaml.safe_load(succeeded(cedp_bot, "coaching", "export"))]
     assert names == ["Prof Priya Shah", "Tom Okafor"]
 
 
@@ -253,7 +247,7 @@ def test_every_problem_is_named_with_file_line_and_entry_and_nothing_is_imported
         "one session",
         f"{path}:17: entry 'good coach': the name is also given at line 1",
     ]
-    assert _ok(cedp_bot, "coaching", "export") == "[]\n"  # not even the good entry
+    assert succeeded(cedp_bot, "coaching", "export") == "[]\n"  # not even the good entry
     assert _members(cedp_bot) == []
 
 
@@ -282,9 +276,9 @@ def test_a_file_that_is_not_a_list_of_good_coaches_is_refused_with_its_line(
 def test_an_account_that_belongs_to_someone_else_than_the_named_coach_is_refused(
     cedp_bot: Cli, tmp_path: Path, database_url: str
 ) -> None:
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, COACHES))
     _add_member(database_url, "Alice", Role.MEMBER, ("telegram", "1"))
-    exported = _ok(cedp_bot, "coaching", "export")
+    exported = succeeded(cedp_bot, "coaching", "export")
     taken = COACHES.replace("kind: mentor", "kind: mentor\n  account: telegram:1").replace(
         "bio: Former", "bio: Once"
     )
@@ -297,7 +291,7 @@ def test_an_account_that_belongs_to_someone_else_than_the_named_coach_is_refused
         f"{path}:14: entry 'Tom Okafor': telegram:1 is the account of member 3 (Alice), "
         "not of coach Tom Okafor"
     ]
-    assert _ok(cedp_bot, "coaching", "export") == exported  # Priya's new bio was not kept
+    assert succeeded(cedp_bot, "coaching", "export") == exported  # Priya's new bio was not kept
 
 
 def test_a_file_that_cannot_be_read_is_one_line(cedp_bot: Cli, tmp_path: Path) -> None:
@@ -322,7 +316,7 @@ EVERY_DAY = "".join(
 @pytest.fixture
 def coaches(cedp_bot: Cli, tmp_path: Path, database_url: str) -> None:
     """Two coaches free every day; Alice and Bob, who book them."""
-    _ok(cedp_bot, "coaching", "import", _file(tmp_path, EVERY_DAY))
+    succeeded(cedp_bot, "coaching", "import", _file(tmp_path, EVERY_DAY))
     _add_member(database_url, "Alice", Role.MEMBER, ("telegram", "1"))
     _add_member(database_url, "Bob", Role.MEMBER, ("slack", "U2"))
 
@@ -360,7 +354,7 @@ def _cancel_first_of(database_url: str, member: str) -> None:
 def _json_lines(cedp_bot: Cli, *options: str) -> list[dict[str, str]]:
     return [
         json.loads(line)
-        for line in _ok(cedp_bot, "coaching", "bookings", "--json", *options).splitlines()
+        for line in succeeded(cedp_bot, "coaching", "bookings", "--json", *options).splitlines()
     ]
 
 
@@ -396,7 +390,7 @@ def test_bookings_for_one_coach_name_only_theirs_and_an_unknown_name_is_refused(
     _book(database_url, [("Alice", "Dr Priya Shah"), ("Bob", "Tom Okafor")])
 
     assert [b["member"] for b in _json_lines(cedp_bot, "--coach", "tom okafor")] == ["Bob"]
-    table = _ok(cedp_bot, "coaching", "bookings", "--coach", "Dr Priya Shah").splitlines()
+    table = succeeded(cedp_bot, "coaching", "bookings", "--coach", "Dr Priya Shah").splitlines()
     assert table[0] == "start (UTC)\tcoach\tmember\tstatus"
     assert [row.split("\t")[1:] for row in table[1:]] == [["Dr Priya Shah", "Alice", "booked"]]
     refused = cedp_bot("coaching", "bookings", "--coach", "Nobody")
@@ -404,7 +398,7 @@ def test_bookings_for_one_coach_name_only_theirs_and_an_unknown_name_is_refused(
 
 
 def test_bookings_json_with_nothing_booked_prints_nothing(cedp_bot: Cli, coaches: None) -> None:
-    assert _ok(cedp_bot, "coaching", "bookings", "--json") == ""
+    assert succeeded(cedp_bot, "coaching", "bookings", "--json") == ""
 
 
 def test_utilisation_counts_booked_and_cancelled_sessions_per_coach_within_the_days(
@@ -416,13 +410,13 @@ def test_utilisation_counts_booked_and_cancelled_sessions_per_coach_within_the_d
     )
     _cancel_first_of(database_url, "Alice")
 
-    assert _ok(cedp_bot, "coaching", "utilisation").splitlines() == [
+    assert succeeded(cedp_bot, "coaching", "utilisation").splitlines() == [
         "coach\tkind\tbooked\tcancelled",
         "Dr Priya Shah\tcoach\t2\t1",
         "Tom Okafor\tcoach\t0\t0",
     ]
     # Every session is at least the 24 hours' notice away, so none starts in the next day.
-    assert _ok(cedp_bot, "coaching", "utilisation", "--days", "1").splitlines()[1:] == [
+    assert succeeded(cedp_bot, "coaching", "utilisation", "--days", "1").splitlines()[1:] == [
         "Dr Priya Shah\tcoach\t0\t0",
         "Tom Okafor\tcoach\t0\t0",
     ]

@@ -15,7 +15,7 @@ from services import intros
 from services.intros import Search
 from storage.repositories import Repositories
 from tests.directory_entries import listed_member
-from tests.handlers.conftest import Cli, in_database
+from tests.handlers.conftest import Cli, in_database, refused, succeeded
 
 STATS_KEYS = {
     "listed",
@@ -30,18 +30,6 @@ STATS_KEYS = {
     "round_introductions",
     "round_accepted",
 }
-
-
-def _ok(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code == 0, ran.err
-    return ran.out
-
-
-def _refused(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code != 0 and ran.out == ""
-    return ran.err.strip()
 
 
 def _people(database_url: str, *names: str, tags: tuple[str, ...] = ()) -> list[int]:
@@ -59,7 +47,7 @@ def _request(database_url: str, asker: int, asked: int, note: str = "") -> int:
 
 
 def _stats(cedp_bot: Cli) -> dict[str, int]:
-    return json.loads(_ok(cedp_bot, "intros", "stats", "--json"))
+    return json.loads(succeeded(cedp_bot, "intros", "stats", "--json"))
 
 
 def _run_due_jobs(database_url: str) -> int:
@@ -101,7 +89,7 @@ def test_stats_text_is_one_count_a_line_and_never_a_name_or_a_note(
     alice, bob = _people(database_url, "Alice Jones", "Bob Brown")
     _request(database_url, alice, bob, note="About our merger, in confidence")
 
-    out = _ok(cedp_bot, "intros", "stats")
+    out = succeeded(cedp_bot, "intros", "stats")
 
     rows = [line.split("\t") for line in out.splitlines()]
     assert len(rows) == len(STATS_KEYS)
@@ -119,7 +107,7 @@ def test_a_round_started_is_run_by_the_scheduler_and_pairs_people(
 ) -> None:
     alice, bob = _people(database_url, "Alice Jones", "Bob Brown")
 
-    out = _ok(cedp_bot, "intros", "round", "start", "--every", "2", "--cooldown-weeks", "8")
+    out = succeeded(cedp_bot, "intros", "round", "start", "--every", "2", "--cooldown-weeks", "8")
     round_id = out.splitlines()[-1]
     assert round_id.isdigit()
     assert f"Round {round_id}: everyone, every 2 weeks, cooldown 8 weeks" in out
@@ -130,14 +118,14 @@ def test_a_round_started_is_run_by_the_scheduler_and_pairs_people(
     assert (counts["rounds"], counts["round_introductions"], counts["requests"]) == (1, 1, 0)
     mine = in_database(database_url, lambda repos: intros.introductions_of(repos, alice))
     assert [sorted(party.member_id for party in i.parties) for i in mine] == [[alice, bob]]
-    [header, row] = _ok(cedp_bot, "intros", "rounds").splitlines()
+    [header, row] = succeeded(cedp_bot, "intros", "rounds").splitlines()
     assert header == "id\tsegment\tcadence\truns\tnext run (UTC)\tstopped (UTC)"
     assert row.split("\t")[:4] == [round_id, "everyone", "every 2 weeks", "1"]
     assert row.endswith("\t-")
 
 
 def test_a_round_for_a_segment_of_buddies_at_a_local_time(cedp_bot: Cli, database_url: str) -> None:
-    out = _ok(
+    out = succeeded(
         cedp_bot,
         "intros", "round", "start", "--tags", "new-ce,london", "--buddies",
         "--at", "2030-06-03 09:00",
@@ -152,24 +140,24 @@ def test_a_round_for_a_segment_of_buddies_at_a_local_time(cedp_bot: Cli, databas
 
 def test_a_round_stopped_does_not_run(cedp_bot: Cli, database_url: str) -> None:
     _people(database_url, "Alice Jones", "Bob Brown")
-    round_id = _ok(cedp_bot, "intros", "round", "start").splitlines()[-1]
+    round_id = succeeded(cedp_bot, "intros", "round", "start").splitlines()[-1]
 
-    out = _ok(cedp_bot, "intros", "round", "stop", round_id)
+    out = succeeded(cedp_bot, "intros", "round", "stop", round_id)
 
     assert out.startswith(f"round {round_id} stopped at ")
     assert _run_due_jobs(database_url) == 0
     assert _stats(cedp_bot)["round_introductions"] == 0
-    assert _ok(cedp_bot, "intros", "rounds").splitlines()[1].split("\t")[4] == "-"
+    assert succeeded(cedp_bot, "intros", "rounds").splitlines()[1].split("\t")[4] == "-"
 
 
 def test_round_refusals_are_one_line_and_change_nothing(cedp_bot: Cli, database_url: str) -> None:
-    assert _refused(cedp_bot, "intros", "round", "stop", "99") == "cedp-bot: there is no round 99"
-    assert "is in the past" in _refused(
+    assert refused(cedp_bot, "intros", "round", "stop", "99") == "cedp-bot: there is no round 99"
+    assert "is in the past" in refused(
         cedp_bot, "intros", "round", "start", "--at", "2020-01-01 09:00"
     )
-    assert "invalid choice: 3" in _refused(cedp_bot, "intros", "round", "start", "--every", "3")
-    assert "is not a time" in _refused(cedp_bot, "intros", "round", "start", "--at", "soon")
-    assert _ok(cedp_bot, "intros", "rounds").splitlines()[1:] == []
+    assert "invalid choice: 3" in refused(cedp_bot, "intros", "round", "start", "--every", "3")
+    assert "is not a time" in refused(cedp_bot, "intros", "round", "start", "--at", "soon")
+    assert succeeded(cedp_bot, "intros", "rounds").splitlines()[1:] == []
 
 
 # Suspension
@@ -189,7 +177,7 @@ def test_a_suspended_member_is_hidden_and_their_open_requests_withdrawn_until_re
     _request(database_url, bob, alice)
     _request(database_url, carol, bob)
 
-    out = _ok(cedp_bot, "intros", "suspend", str(bob))
+    out = succeeded(cedp_bot, "intros", "suspend", str(bob))
 
     assert out.strip() == (
         f"suspended member {bob} (Bob Brown) from the directory; 2 open introductions withdrawn"
@@ -197,11 +185,11 @@ def test_a_suspended_member_is_hidden_and_their_open_requests_withdrawn_until_re
     assert _found_by(database_url, alice) == ["Carol White"]
     counts = _stats(cedp_bot)
     assert (counts["suspended"], counts["waiting"]) == (1, 0)
-    assert _ok(cedp_bot, "intros", "suspend", str(bob)).strip() == (
+    assert succeeded(cedp_bot, "intros", "suspend", str(bob)).strip() == (
         f"member {bob} (Bob Brown) was suspended already"
     )
 
-    out = _ok(cedp_bot, "intros", "restore", str(bob))
+    out = succeeded(cedp_bot, "intros", "restore", str(bob))
 
     assert out.strip() == f"member {bob} (Bob Brown) is in the directory again"
     assert _found_by(database_url, alice) == ["Bob Brown", "Carol White"]
@@ -210,7 +198,7 @@ def test_a_suspended_member_is_hidden_and_their_open_requests_withdrawn_until_re
 def test_suspending_someone_not_in_the_directory_is_refused(
     cedp_bot: Cli, database_url: str
 ) -> None:
-    assert _refused(cedp_bot, "intros", "suspend", "42") == (
+    assert refused(cedp_bot, "intros", "suspend", "42") == (
         "cedp-bot: member 42 is not in the directory"
     )
-    assert "must be a whole number" in _refused(cedp_bot, "intros", "restore", "bob")
+    assert "must be a whole number" in refused(cedp_bot, "intros", "restore", "bob")

@@ -15,27 +15,15 @@ from bot.context import utc_now
 from domain.people import Role
 from handlers.pulse_cli import UK
 from storage.repositories import Repositories
-from tests.handlers.conftest import Cli, in_database
+from tests.handlers.conftest import Cli, in_database, refused, succeeded
 from tests.handlers.pulse_checkins import QUESTIONS, answered, created, definition, people
 
 HEADER = "id\tstate\topens (Europe/London)\tcloses (Europe/London)\tsent\trespondents\ttitle"
 ANSWERS = (4, 0, 1, None)  # Good, not isolated, peer support, no comment
 
 
-def _ok(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code == 0, ran.err
-    return ran.out
-
-
-def _refused(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code != 0 and ran.out == ""
-    return ran.err.strip()
-
-
 def _results(cedp_bot: Cli, checkin_id: int, *extra: str) -> dict[str, Any]:
-    return json.loads(_ok(cedp_bot, "pulse", "results", str(checkin_id), "--json", *extra))
+    return json.loads(succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--json", *extra))
 
 
 def _checkins(database_url: str) -> int:
@@ -50,7 +38,7 @@ def _closed_with(cedp_bot: Cli, database_url: str, tmp_path: Path, respondents: 
     checkin_id = created(cedp_bot, tmp_path, definition())
     given = people(database_url, respondents)
     answered(database_url, checkin_id, dict.fromkeys(given, ANSWERS))
-    _ok(cedp_bot, "pulse", "close", str(checkin_id))
+    succeeded(cedp_bot, "pulse", "close", str(checkin_id))
     return checkin_id
 
 
@@ -67,7 +55,7 @@ def test_create_prints_a_summary_in_uk_time_and_the_id_alone_last(
         encoding="utf-8",
     )
 
-    *summary, last = _ok(cedp_bot, "pulse", "create", str(path)).splitlines()
+    *summary, last = succeeded(cedp_bot, "pulse", "create", str(path)).splitlines()
 
     assert last.isdigit()
     assert summary == [
@@ -102,7 +90,7 @@ def test_a_broken_file_gives_its_problems_with_line_numbers_and_creates_nothing(
     path = tmp_path / "broken.yaml"
     path.write_text(HEAD + body, encoding="utf-8")
 
-    problems = _refused(cedp_bot, "pulse", "create", str(path)).splitlines()
+    problems = refused(cedp_bot, "pulse", "create", str(path)).splitlines()
 
     assert problems[0] == "cedp-bot: no check-in was created; 1 problem:"
     assert len(problems) == 1 + len(expected)
@@ -115,7 +103,7 @@ def test_every_problem_of_a_file_is_listed_at_once(cedp_bot: Cli, tmp_path: Path
     path = tmp_path / "broken.yaml"
     path.write_text(HEAD + "anonymous: no\ncolour: blue\n" + QUESTIONS, encoding="utf-8")
 
-    problems = _refused(cedp_bot, "pulse", "create", str(path)).splitlines()
+    problems = refused(cedp_bot, "pulse", "create", str(path)).splitlines()
 
     assert problems[0] == "cedp-bot: no check-in was created; 2 problems:"
     assert [line.split(": ")[0] for line in problems[1:]] == [f"{path}:4", f"{path}:5"]
@@ -128,13 +116,13 @@ def test_closing_before_opening_is_a_problem_on_the_line_of_closes(
     opens = utc_now() + timedelta(days=7)
     path.write_text(definition(opens=opens, closes=opens - timedelta(days=1)), encoding="utf-8")
 
-    err = _refused(cedp_bot, "pulse", "create", str(path))
+    err = refused(cedp_bot, "pulse", "create", str(path))
 
     assert err.splitlines()[1] == f"{path}:3: closes must be after opens"
 
 
 def test_a_missing_file_is_one_line(cedp_bot: Cli, tmp_path: Path) -> None:
-    err = _refused(cedp_bot, "pulse", "create", str(tmp_path / "none.yaml"))
+    err = refused(cedp_bot, "pulse", "create", str(tmp_path / "none.yaml"))
 
     assert err == f"cedp-bot: cannot read {tmp_path / 'none.yaml'}: No such file or directory"
 
@@ -145,7 +133,7 @@ def test_a_missing_file_is_one_line(cedp_bot: Cli, tmp_path: Path) -> None:
 def test_list_shows_state_times_and_counts_latest_first_and_close_closes(
     cedp_bot: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    assert _ok(cedp_bot, "pulse", "list").splitlines() == [HEADER]
+    assert succeeded(cedp_bot, "pulse", "list").splitlines() == [HEADER]
     later = utc_now() + timedelta(days=30)
     first = created(cedp_bot, tmp_path, definition("October"))
     second = created(
@@ -153,12 +141,12 @@ def test_list_shows_state_times_and_counts_latest_first_and_close_closes(
     )
     answered(database_url, first, dict.fromkeys(people(database_url, 2), ANSWERS))
 
-    out = _ok(cedp_bot, "pulse", "close", str(first))
+    out = succeeded(cedp_bot, "pulse", "close", str(first))
 
     assert (
         out.strip() == f"check-in {first} “October” is closed; see `cedp-bot pulse results {first}`"
     )
-    rows = [line.split("\t") for line in _ok(cedp_bot, "pulse", "list").splitlines()]
+    rows = [line.split("\t") for line in succeeded(cedp_bot, "pulse", "list").splitlines()]
     assert rows[0] == HEADER.split("\t")
     assert [(row[0], row[1], row[6]) for row in rows[1:]] == [
         (str(second), "scheduled", "November"),
@@ -167,11 +155,11 @@ def test_list_shows_state_times_and_counts_latest_first_and_close_closes(
     assert rows[2][5] == "2"  # answered; none was sent it by the jobs
     closed_at = datetime.strptime(rows[2][3], "%Y-%m-%d %H:%M").replace(tzinfo=UK)
     assert abs(closed_at - utc_now()) < timedelta(minutes=2)  # closed early: when it did
-    assert _refused(cedp_bot, "pulse", "close", str(first)) == (
+    assert refused(cedp_bot, "pulse", "close", str(first)) == (
         f"cedp-bot: Check-in {first} is already closed."
     )
     assert (
-        _refused(cedp_bot, "pulse", "close", "999") == "cedp-bot: There is no check-in with id 999."
+        refused(cedp_bot, "pulse", "close", "999") == "cedp-bot: There is no check-in with id 999."
     )
 
 
@@ -188,7 +176,7 @@ def test_before_close_nothing_is_released(cedp_bot: Cli, database_url: str, tmp_
     assert shown["reason"] == "results are released only after the check-in closes"
     assert [question["suppressed"] for question in shown["questions"]] == [True] * 4
     assert all("counts" not in question for question in shown["questions"])
-    text = _ok(cedp_bot, "pulse", "results", str(checkin_id))
+    text = succeeded(cedp_bot, "pulse", "results", str(checkin_id))
     assert "No results are shown: results are released only after the check-in closes." in text
 
 
@@ -244,7 +232,7 @@ def test_after_close_with_5_respondents_counts_and_the_mean_are_released(
         "Nothing right now": 0,
     }
     assert comment == comment | {"kind": "text", "suppressed": True}  # under 8 respondents
-    text = _ok(cedp_bot, "pulse", "results", str(checkin_id))
+    text = succeeded(cedp_bot, "pulse", "results", str(checkin_id))
     assert "5 answers, mean 4.0 of 5" in text and "4 Good: 5 (100%)" in text
 
 
@@ -262,9 +250,7 @@ def test_someone_not_staff_is_refused_and_no_file_is_written(
     chart, table = folder / "chart.png", folder / "table.csv"
 
     for extra in ([], ["--json"], ["--png", str(chart), "--csv", str(table)]):
-        err = _refused(
-            cedp_bot, "pulse", "results", str(checkin_id), "--as", str(viewer.id), *extra
-        )
+        err = refused(cedp_bot, "pulse", "results", str(checkin_id), "--as", str(viewer.id), *extra)
 
         assert err == "cedp-bot: Only programme staff can see check-in results."
     assert list(folder.iterdir()) == []  # not even a file half written
@@ -275,7 +261,7 @@ def test_viewing_as_nobody_is_refused_like_a_member(
 ) -> None:
     checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 5)
 
-    err = _refused(cedp_bot, "pulse", "results", str(checkin_id), "--as", "999")
+    err = refused(cedp_bot, "pulse", "results", str(checkin_id), "--as", "999")
 
     assert err == "cedp-bot: Only programme staff can see check-in results."
 
@@ -293,7 +279,7 @@ def test_a_staff_member_may_see_the_results(
 
 
 def test_results_of_no_such_check_in_and_bad_ids_are_one_line(cedp_bot: Cli) -> None:
-    assert _refused(cedp_bot, "pulse", "results", "42") == (
+    assert refused(cedp_bot, "pulse", "results", "42") == (
         "cedp-bot: There is no check-in with id 42."
     )
-    assert "must be a whole number" in _refused(cedp_bot, "pulse", "results", "latest")
+    assert "must be a whole number" in refused(cedp_bot, "pulse", "results", "latest")

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from domain.people import MemberRef
-from tests.handlers.conftest import Cli
+from tests.handlers.conftest import Cli, succeeded
 from tests.handlers.pulse_checkins import Answers, answered, created, definition, people
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -33,12 +33,6 @@ OTHERS: list[Answers] = [
 ]
 
 
-def _ok(cedp_bot: Cli, *args: str) -> str:
-    ran = cedp_bot(*args)
-    assert ran.code == 0, ran.err
-    return ran.out
-
-
 Given = dict[MemberRef, Answers]
 
 
@@ -49,7 +43,7 @@ def _given(database_url: str, answers: list[Answers], tags: tuple[str, ...] = ()
 def _closed(cedp_bot: Cli, database_url: str, folder: Path, given: Given, extra: str = "") -> int:
     checkin_id = created(cedp_bot, folder, definition(extra=extra))
     answered(database_url, checkin_id, given)
-    _ok(cedp_bot, "pulse", "close", str(checkin_id))
+    succeeded(cedp_bot, "pulse", "close", str(checkin_id))
     return checkin_id
 
 
@@ -81,7 +75,7 @@ def test_json_breaks_down_by_tag_when_each_group_is_big_enough(
 ) -> None:
     checkin_id = _with_breakdown(cedp_bot, database_url, tmp_path)
 
-    shown = json.loads(_ok(cedp_bot, "pulse", "results", str(checkin_id), "--json"))
+    shown = json.loads(succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--json"))
 
     wellbeing, isolated, _, comment = shown["questions"]
     assert (wellbeing["answered"], wellbeing["mean"]) == (10, 3.6)
@@ -129,7 +123,7 @@ def test_a_breakdown_with_a_group_under_5_is_withheld(
     table = tmp_path / "results.csv"
 
     shown = json.loads(
-        _ok(cedp_bot, "pulse", "results", str(checkin_id), "--json", "--csv", str(table))
+        succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--json", "--csv", str(table))
     )
 
     assert shown["questions"][0]["answered"] == 9
@@ -146,7 +140,7 @@ def test_csv_has_a_row_per_answer_and_group_and_the_mean_of_a_scale(
     checkin_id = _with_breakdown(cedp_bot, database_url, tmp_path)
     table = tmp_path / "results.csv"
 
-    out = _ok(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
+    out = succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
 
     assert out.splitlines()[-1] == f"wrote {table}"
     rows = _csv(table)
@@ -178,7 +172,7 @@ def test_a_suppressed_question_is_one_row_without_a_number(
     checkin_id = _closed(cedp_bot, database_url, tmp_path, _given(database_url, skipped))
     table = tmp_path / "results.csv"
 
-    _ok(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
+    succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
 
     isolated = [row for row in _csv(table) if row["question_id"] == "isolated"]
     assert isolated == [
@@ -199,7 +193,9 @@ def test_before_release_every_question_is_one_suppressed_row(
     answered(database_url, checkin_id, _given(database_url, OTHERS))  # still open
     table, chart = tmp_path / "results.csv", tmp_path / "results.png"
 
-    _ok(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table), "--png", str(chart))
+    succeeded(
+        cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table), "--png", str(chart)
+    )
 
     rows = _csv(table)
     assert [(row["question_id"], row["answer"], row["count"]) for row in rows] == [
@@ -219,8 +215,8 @@ def test_the_chart_has_a_panel_per_question_and_the_trend_once_asked_before(
     second = _closed(cedp_bot, database_url, tmp_path, _given(database_url, lower))
     alone, trended = tmp_path / "first.png", tmp_path / "second.png"
 
-    earlier = _ok(cedp_bot, "pulse", "results", str(first), "--png", str(alone), "--json")
-    later = _ok(cedp_bot, "pulse", "results", str(second), "--png", str(trended), "--json")
+    earlier = succeeded(cedp_bot, "pulse", "results", str(first), "--png", str(alone), "--json")
+    later = succeeded(cedp_bot, "pulse", "results", str(second), "--png", str(trended), "--json")
 
     width, height = _png_size(alone)
     assert width == PANEL[0] and height >= 3 * PANEL[1]  # wellbeing, isolated, need; no trend
@@ -241,7 +237,7 @@ def test_files_are_replaced_whole_and_a_folder_that_is_not_there_is_one_line(
     table = tmp_path / "results.csv"
     table.write_text("an older export\n", encoding="utf-8")
 
-    _ok(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
+    succeeded(cedp_bot, "pulse", "results", str(checkin_id), "--csv", str(table))
 
     assert _csv(table)[0]["question_id"] == "wellbeing"
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
