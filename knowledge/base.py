@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from knowledge.engine import FaqEngine, MatchResult
+from knowledge.engine import FaqEngine, MatchResult, Tuning
 
 if TYPE_CHECKING:
     from knowledge.semantic import SentenceEncoder
@@ -73,9 +73,14 @@ class KnowledgeError(Exception):
 class KnowledgeBase:
     """Validated entries plus the matcher built over them."""
 
-    def __init__(self, entries: Iterable[Entry], encoder: SentenceEncoder | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        encoder: SentenceEncoder | None = None,
+        tuning: Tuning | None = None,
+    ) -> None:
         self.entries = {entry.id: entry for entry in entries}
-        self._engine = FaqEngine(list(self.entries.values()), encoder=encoder)
+        self._engine = FaqEngine(list(self.entries.values()), tuning, encoder)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -70,9 +70,23 @@ CANDIDATES = 64  # candidates scored exactly before the rerank
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the rerank weighs for one candidate. It does not depend on the weights, so
+    calibration (knowledge/calibration.py) gathers it once per question and tries many."""
+
+    retrieval: float  # BM25F score relative to the best possible for this question
+    coverage: float  # IDF-weighted share of the question's terms the entry holds anywhere
+    overlap: float  # IDF-weighted Dice overlap with the entry's closest single phrasing
+    intents_agree: bool  # the question and the entry name the same intent ("cancel")
+    intents_conflict: bool  # both name intents, and none is shared (cancel vs book)
+    unknown_share: float  # share of the question's content words the base has never seen
+    semantic: float = 0.0  # cosine similarity to the closest phrasing (semantic extra only)
+
+
+@dataclass(frozen=True, slots=True)
 class Tuning:
-    """Weights and thresholds, chosen by two-fold cross-validation on ../shared/faq-eval so that
-    they are judged on queries they were not fitted to (README, "FAQ engine")."""
+    """Weights and thresholds, calibrated on questions the base was not built from
+    (knowledge/calibration.py; README, "FAQ engine")."""
 
     k1: float = 1.6
     b: float = 0.75
@@ -82,14 +96,31 @@ class Tuning:
     weight_coverage: float = 0.2
     weight_overlap: float = 0.2
     intent_bonus: float = 0.05
+    intent_penalty: float = 0.0
     unknown_penalty: float = 0.7
     weight_semantic: float = 0.0
     confident: float = 0.34
     margin: float = 0.06
     suggest: float = 0.20
 
+    def score(self, evidence: Evidence) -> float:
+        combined = (
+            self.weight_retrieval * evidence.retrieval
+            + self.weight_coverage * evidence.coverage
+            + self.weight_overlap * evidence.overlap
+            + self.weight_semantic * max(0.0, evidence.semantic)
+        )
+        if evidence.intents_agree:
+            combined += self.intent_bonus
+        if evidence.intents_conflict:
+            combined -= self.intent_penalty
+        return max(0.0, combined - self.unknown_penalty * evidence.unknown_share)
 
-# With embeddings the scores spread differently; these are cross-validated the same way.
+    def confident_in(self, best: float, runner_up: float) -> bool:
+        return best >= self.confident and best - runner_up >= self.margin
+
+
+# With embeddings the scores spread differently; these are calibrated the same way.
 SEMANTIC_TUNING = Tuning(
     weight_retrieval=0.1,
     weight_coverage=0.1,
@@ -257,20 +288,35 @@ class FaqEngine:
         return self._analyzer.analyse(corrected), content, unknown
 
     def match(self, question: str, allowed: Callable[[Entry], bool]) -> MatchResult:
-        tuning = self.tuning
+        remark, evidence = self.weigh(question, allowed)
+        if remark is not None:
+            return MatchResult(None, (), self.tuning.suggest, remark)
+        return self.decide(evidence, self.tuning)
+
+    def decide(self, evidence: Sequence[tuple[int, Evidence]], tuning: Tuning) -> MatchResult:
+        """The best three candidates under `tuning`, and the answer when it is confident."""
+        ranked = heapq.nlargest(3, ((tuning.score(e), index) for index, e in evidence))
+        candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        confident = bool(candidates) and tuning.confident_in(candidates[0].score, runner_up)
+        return MatchResult(candidates[0] if confident else None, candidates, tuning.suggest)
+
+    def weigh(
+        self, question: str, allowed: Callable[[Entry], bool]
+    ) -> tuple[Remark | None, list[tuple[int, Evidence]]]:
+        """The question's remark when it is none, else the evidence for each shortlisted entry
+        this person may see (entry index, evidence)."""
         folded = words(question)
         remark = remark_in(question, folded)
         if remark is not None:
-            return MatchResult(None, (), tuning.suggest, remark)
+            return remark, []
         analysis, content, unknown = self._analyse_query(folded)
         if _gibberish(folded, content, unknown):
-            return MatchResult(None, (), tuning.suggest, Remark.UNCLEAR)
+            return Remark.UNCLEAR, []
         terms = Counter(analysis.terms)
-        unknown_share = unknown / content  # a remark has no content words, a question has some
         scores = self._retrieve(terms)
-        best_possible = sum(
-            self._idf.get(term, 0.0) * (tuning.k1 + 1) * times for term, times in terms.items()
-        )
+        k1 = self.tuning.k1
+        best_possible = sum(self._idf.get(term, 0.0) * (k1 + 1) * n for term, n in terms.items())
         shortlist = self._first_allowed(
             sorted(scores, key=scores.__getitem__, reverse=True), allowed
         )
@@ -279,26 +325,22 @@ class FaqEngine:
             similarity = self._semantic.similarities(question)
             nearest = (int(index) for index in similarity.argsort()[::-1])
             shortlist = list(dict.fromkeys(shortlist + self._first_allowed(nearest, allowed)))
-
         term_set = frozenset(terms)
-        query = _Query(analysis, terms, term_set, self._idf_sum(term_set), unknown_share)
-
-        def score(index: int) -> float:
-            lexical = self._rerank(index, scores.get(index, 0.0), best_possible, query)
-            if similarity is None:
-                return lexical
-            return lexical + tuning.weight_semantic * max(0.0, float(similarity[index]))
-
-        ranked = sorted(((score(index), index) for index in shortlist), reverse=True)[:3]
-        candidates = tuple(Match(self._entries[i], round(s, 3)) for s, i in ranked)
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        confident = (
-            bool(candidates)
-            and candidates[0].score >= tuning.confident
-            and candidates[0].score - runner_up >= tuning.margin
-        )
-        answer = candidates[0] if confident else None
-        return MatchResult(answer, candidates, tuning.suggest)
+        # A remark has no content words; a question has some.
+        query = _Query(analysis, terms, term_set, self._idf_sum(term_set), unknown / content)
+        return None, [
+            (
+                index,
+                self._evidence(
+                    index,
+                    scores.get(index, 0.0),
+                    best_possible,
+                    query,
+                    0.0 if similarity is None else float(similarity[index]),
+                ),
+            )
+            for index in shortlist
+        ]
 
     def _first_allowed(self, ordered: Iterable[int], allowed: Callable[[Entry], bool]) -> list[int]:
         """The first `rerank_depth` entries of `ordered` this person may see."""
@@ -349,17 +391,20 @@ class FaqEngine:
                 best = max(best, 2 * shared / total)
         return best
 
-    def _rerank(self, index: int, score: float, best_possible: float, query: _Query) -> float:
-        tuning = self.tuning
+    def _evidence(
+        self, index: int, score: float, best_possible: float, query: _Query, semantic: float
+    ) -> Evidence:
         document = self._documents[index]
         weight_total = query.weight or 1.0
         covered = self._idf_sum(t for t in query.terms if t in document.all_terms)
         query_intents = {c for c in query.analysis.concepts if c in INTENTS}
-        combined = (
-            tuning.weight_retrieval * min(1.0, score / best_possible if best_possible else 0.0)
-            + tuning.weight_coverage * covered / weight_total
-            + tuning.weight_overlap * self._best_overlap(index, query)
+        return Evidence(
+            retrieval=min(1.0, score / best_possible if best_possible else 0.0),
+            coverage=covered / weight_total,
+            overlap=self._best_overlap(index, query),
+            intents_agree=bool(query_intents & document.intents),
+            intents_conflict=bool(query_intents and document.intents)
+            and not query_intents & document.intents,
+            unknown_share=query.unknown_share,
+            semantic=semantic,
         )
-        if query_intents & document.intents:
-            combined += tuning.intent_bonus
-        return max(0.0, combined - tuning.unknown_penalty * query.unknown_share)
