@@ -1,6 +1,6 @@
 """Calibrate the FAQ engine's weights and thresholds, and report them on unseen questions.
 
-    python -m benchmarks.faq_calibration [--trials 400] [--mode lexical|semantic|both]
+    python -m benchmarks.faq_calibration [--trials 1500] [--mode lexical|semantic|both]
 
 Chosen on (the fit):
 - leave one phrasing out over the shipped knowledge base (knowledge/content) and the sample
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from knowledge.base import Entry, check_knowledge
 from knowledge.calibration import (
+    Goal,
     Weighed,
     calibrate,
     leave_one_phrasing_out,
@@ -103,7 +104,7 @@ def describe(tuning: Tuning) -> str:
     return ", ".join(f"{name}={round(getattr(tuning, name), 3)}" for name in fields)
 
 
-def run(mode: str, encoder: SentenceEncoder | None, base: Tuning, trials: int) -> None:
+def run(mode: str, encoder: SentenceEncoder | None, base: Tuning, trials: int, goal: Goal) -> None:
     started = time.perf_counter()
     pools = gather(encoder, base)
     fit = pools.fit + pools.development
@@ -114,10 +115,10 @@ def run(mode: str, encoder: SentenceEncoder | None, base: Tuning, trials: int) -
     )
     everything: dict[str, Sequence[Weighed]] = {"fit": fit, **pools.held_out}
     report("in the code", base, {**everything, "development queries": pools.development})
-    tuned = calibrate(fit, base, trials=trials)
+    tuned = calibrate(fit, base, goal, trials)
     print(f"   chosen: {describe(tuned)}")
     report("chosen", tuned, everything)
-    check = calibrate(pools.fit, base, trials=trials)
+    check = calibrate(pools.fit, base, goal, trials)
     report(
         "chosen without the development queries",
         check,
@@ -127,14 +128,17 @@ def run(mode: str, encoder: SentenceEncoder | None, base: Tuning, trials: int) -
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=400)
+    parser.add_argument("--trials", type=int, default=1500)
     parser.add_argument("--mode", choices=("lexical", "semantic", "both"), default="both")
+    parser.add_argument("--max-wrong", type=float, default=Goal().max_wrong, metavar="SHARE")
+    parser.add_argument("--min-refused", type=float, default=Goal().min_refused, metavar="SHARE")
     args = parser.parse_args(argv)
+    goal = Goal(max_wrong=args.max_wrong, min_refused=args.min_refused)
     if args.mode in ("lexical", "both"):
-        run("core (lexical)", None, Tuning(), args.trials)
+        run("core (lexical)", None, Tuning(), args.trials, goal)
     if args.mode in ("semantic", "both"):
         if semantic_available():
-            run("with the semantic extra", load_encoder(), SEMANTIC_TUNING, args.trials)
+            run("with the semantic extra", load_encoder(), SEMANTIC_TUNING, args.trials, goal)
         else:
             print("semantic extra not installed: skipped")
 

@@ -101,11 +101,17 @@ class Figures:
         return getattr(self, part) / whole if whole else 0.0
 
     def line(self) -> str:
-        return (
-            f"right {100 * self.share('right'):5.1f}%  wrong {100 * self.share('wrong'):4.1f}%  "
-            f"top 3 {100 * self.share('top3'):5.1f}%  ({self.in_scope} in scope)  "
-            f"refused {100 * self.share('refused'):5.1f}%  ({self.out_of_scope} out of scope)"
-        )
+        parts = []
+        if self.in_scope:
+            parts.append(
+                f"right {100 * self.share('right'):5.1f}%  wrong {100 * self.share('wrong'):4.1f}%"
+                f"  top 3 {100 * self.share('top3'):5.1f}%  ({self.in_scope} in scope)"
+            )
+        if self.out_of_scope:
+            parts.append(
+                f"refused {100 * self.share('refused'):5.1f}%  ({self.out_of_scope} out of scope)"
+            )
+        return "  ".join(parts)
 
 
 class _Arrays:
@@ -116,6 +122,7 @@ class _Arrays:
         self.features = np.zeros((len(weighed), depth, len(FEATURES)))
         self.valid = np.zeros((len(weighed), depth), dtype=bool)
         self.correct = np.zeros((len(weighed), depth), dtype=bool)
+        self.word_for_word = np.zeros((len(weighed), depth), dtype=bool)
         self.unknown = np.zeros(len(weighed))
         self.in_scope = np.array([item.expected is not None for item in weighed])
         for row, item in enumerate(weighed):
@@ -130,6 +137,7 @@ class _Arrays:
                 ]
                 self.valid[row, column] = True
                 self.correct[row, column] = entry_id == item.expected
+                self.word_for_word[row, column] = evidence.word_for_word
                 self.unknown[row] = evidence.unknown_share
 
     def scores(self, tuning: Tuning) -> np.ndarray:
@@ -146,9 +154,7 @@ class _Arrays:
         combined = self.features @ weights - tuning.unknown_penalty * self.unknown[:, None]
         return np.where(self.valid, np.maximum(0.0, combined), -1.0)
 
-    def ranking(self, tuning: Tuning) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Best and runner-up scores (rounded as the engine shows them), whether the best is
-        the expected entry, and whether the expected entry is among the best three."""
+    def ranking(self, tuning: Tuning) -> _Ranking:
         scores = self.scores(tuning)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
         top = np.take_along_axis(scores, order, axis=1)
@@ -157,7 +163,24 @@ class _Arrays:
         runner_up = np.round(top[:, 1], 3) if top.shape[1] > 1 else np.zeros(len(best))
         has_best = self.valid.any(axis=1)
         correct = np.take_along_axis(self.correct & self.valid, order, axis=1)
-        return np.where(has_best, best, -1.0), runner_up, correct[:, 0], correct.any(axis=1)
+        written = np.take_along_axis(self.word_for_word & self.valid, order, axis=1)
+        as_written = written[:, 0] & ~(written[:, 1] if written.shape[1] > 1 else False)
+        return _Ranking(
+            np.where(has_best, best, -1.0), runner_up, as_written, correct[:, 0], correct.any(1)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """Per question: best and runner-up scores (rounded as the engine shows them), whether it
+    was asked word for word as a phrasing of the best entry only (answered whatever the
+    thresholds), whether the best is the expected entry, and whether that is in the best 3."""
+
+    best: np.ndarray
+    runner_up: np.ndarray
+    as_written: np.ndarray
+    first_right: np.ndarray
+    top3: np.ndarray
 
 
 def _figures(
@@ -177,18 +200,22 @@ def _figures(
 def measure(weighed: Sequence[Weighed], tuning: Tuning) -> Figures:
     """What the engine with `tuning` would do with these questions."""
     arrays = _Arrays(weighed)
-    best, runner_up, first_right, top3 = arrays.ranking(tuning)
-    answered = (best >= tuning.confident) & (best - runner_up >= tuning.margin)
-    return _figures(arrays, answered, first_right, top3)
+    ranked = arrays.ranking(tuning)
+    answered = ranked.as_written | (
+        (ranked.best >= tuning.confident) & (ranked.best - ranked.runner_up >= tuning.margin)
+    )
+    return _figures(arrays, answered, ranked.first_right, ranked.top3)
 
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """Constraints on the calibration data, kept tighter than the targets on unseen questions
-    (at most 3% wrong, at least 95% refused) so that what the fit gives holds beyond it."""
+    """Constraints on the calibration data. Leaving a phrasing out is harsher than a real
+    question (the engine in issue 13 gave 8.7% wrong there and 3.3% on held-out questions), so
+    the issue's targets on unseen questions (at most 3% wrong, at least 95% refused) are asked
+    of the fit as they stand, refusals with a little room."""
 
-    max_wrong: float = 0.02
-    min_refused: float = 0.97
+    max_wrong: float = 0.03
+    min_refused: float = 0.975
     top3_weight: float = 0.3  # answered right counts most; the "did you mean" list a little
 
 
@@ -200,10 +227,12 @@ def _best_thresholds(
     arrays: _Arrays, tuning: Tuning, goal: Goal
 ) -> tuple[float, Tuning, Figures] | None:
     """The confident/margin pair that answers most questions right within the goal."""
-    best, runner_up, first_right, top3 = arrays.ranking(tuning)
-    gap = best - runner_up
-    answered = (best[None, :, None] >= CONFIDENT_GRID[:, None, None]) & (
-        gap[None, :, None] >= MARGIN_GRID[None, None, :]
+    ranked = arrays.ranking(tuning)
+    first_right, top3 = ranked.first_right, ranked.top3
+    gap = ranked.best - ranked.runner_up
+    answered = ranked.as_written[None, :, None] | (
+        (ranked.best[None, :, None] >= CONFIDENT_GRID[:, None, None])
+        & (gap[None, :, None] >= MARGIN_GRID[None, None, :])
     )  # (confident, question, margin)
     inside = arrays.in_scope[None, :, None]
     in_scope, out_of_scope = max(1, int(arrays.in_scope.sum())), max(1, int((~inside).sum()))
@@ -261,7 +290,7 @@ def calibrate(
     fit: Sequence[Weighed],
     base: Tuning,
     goal: Goal = Goal(),
-    trials: int = 400,
+    trials: int = 1500,
     seed: int = 14,
 ) -> Tuning:
     """Weights by random search then local refinement; thresholds by a grid for each; the
@@ -285,7 +314,7 @@ def calibrate(
 
 def _suggest_threshold(arrays: _Arrays, tuning: Tuning) -> float:
     scores = arrays.scores(tuning)
-    _, _, _, top3 = arrays.ranking(tuning)
+    top3 = arrays.ranking(tuning).top3
     right_scores = scores[arrays.correct & arrays.valid & top3[:, None]]
     if not right_scores.size:
         return tuning.confident

@@ -122,16 +122,16 @@ async def test_handing_over_needs_the_press_and_happens_once(bot: Bot, chat: Tes
 async def test_a_vague_question_offers_did_you_mean_with_none_of_these(
     bot: Bot, chat: TestChat
 ) -> None:
-    replies = await chat.send("mentoring")
+    replies = await chat.send("events")
     assert isinstance(replies[0], Choices) and replies[0].text == UNSURE
     assert chat.labels[-1] == "None of these" and 2 <= len(chat.labels) <= 4
     await chat.press("None of these")
     assert ASK_TEAM in chat.labels
-    assert [m.question for m in await _most_missed(bot)] == ["mentoring"]
+    assert [m.question for m in await _most_missed(bot)] == ["events"]
 
 
 async def test_picking_a_suggestion_answers_it_with_votes(chat: TestChat) -> None:
-    await chat.send("mentoring")
+    await chat.send("events")
     await chat.press(chat.labels[0])
     assert chat.labels[-2:] == [HELPFUL, NOT_HELPFUL]
 

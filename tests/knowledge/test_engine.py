@@ -99,3 +99,40 @@ def test_two_equally_good_entries_are_not_answered_confidently() -> None:
     result = twins.match("book coaching")
     assert result.answer is None
     assert {m.entry.id for m in result.suggestions} == {"a", "b"}
+
+
+def test_a_question_asked_word_for_word_as_a_phrasing_is_answered_however_close_the_rest() -> None:
+    mentoring = Entry("mentoring", "How does mentoring work?", "A mentor.", ("mentoring?",))
+    become = Entry("mentor-become", "Can I become a mentor?", "Yes.", ("mentoring volunteers",))
+    knowledge = _base(mentoring, become)
+    result = knowledge.match("Mentoring")
+    assert result.candidates[1].score > result.candidates[0].score - knowledge._engine.tuning.margin
+    assert result.answer is not None and result.answer.entry is mentoring
+
+
+def test_a_phrasing_two_entries_share_word_for_word_decides_nothing_by_itself() -> None:
+    first = Entry("first", "What are open space events?", "One.", ("events",))
+    second = Entry("second", "How do I sign up for events?", "Two.", ("events",))
+    assert _base(first, second).match("events").answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("I need to cancel my coaching on Friday", "coaching-change"),
+        ("book a coach", "coaching-book"),
+        ("reschedule coaching", "coaching-change"),
+        ("say no to an introduction", "intros-decline"),
+        ("leave the directory", "intros-leave"),
+        ("block a chief executive from matching with me", "intros-never-pair"),
+        ("opt out of the updates", "broadcasts-stop"),
+    ],
+)
+def test_neighbours_sharing_a_topic_noun_are_told_apart_by_the_intent_word(
+    knowledge: KnowledgeBase, question: str, entry_id: str
+) -> None:
+    """The confusions that cost most trust (issue 14): book / cancel / change coaching; decline /
+    block / leave / opt out. The right entry comes first and nothing else is answered."""
+    result = knowledge.match(question)
+    assert result.candidates[0].entry.id == entry_id
+    assert result.answer is None or result.answer.entry.id == entry_id

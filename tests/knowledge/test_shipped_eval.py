@@ -18,15 +18,16 @@ from knowledge.semantic import choose_encoder
 
 EVAL_SET = Path(__file__).with_name("shipped_eval.jsonl")
 
-# Floors for the lexical core (CEDP_SEMANTIC=off), each about 2 points below what was measured on
-# 2026-12-02 with at least 8 alternates per entry: right 100/173 (57.8%), wrong 9/173 (5.2%),
-# right entry in top 3 153/173 (88.4%), out of scope refused 75/88 (85.2%); with the alternates
-# before (4 to 7 per entry): 35.8%, 6.9%, 81.5% and 89.8%. The issue's targets (at most 3% wrong,
-# at least 95% refused) wait for the calibration of issue 14; raise these as it lands.
-RIGHT = 0.55  # at least this share of in-scope questions answered with their entry
-WRONG = 0.07  # at most this share of in-scope questions answered with the wrong entry
-REFUSED = 0.83  # at least this share of out-of-scope questions declined
-TOP3 = 0.86  # at least this share of in-scope questions with the right entry among the choices
+# Floors for the lexical core (CEDP_SEMANTIC=off), each a point or two below what was measured
+# on 2026-12-02 with the calibrated tuning (benchmarks/faq_calibration.py, which never fits to
+# these questions): right 84/173 (48.6%), wrong 3/173 (1.7%), right entry in top 3 154/173
+# (89.0%), out of scope refused 82/88 (93.2%). Before the calibration the same content gave
+# 57.8%, 5.2%, 88.4% and 85.2%: fewer answers, but far fewer wrong ones. WRONG is the issue's
+# target on unseen questions.
+RIGHT = 0.47  # at least this share of in-scope questions answered with their entry
+WRONG = 0.03  # at most this share of in-scope questions answered with the wrong entry
+REFUSED = 0.92  # at least this share of out-of-scope questions declined
+TOP3 = 0.88  # at least this share of in-scope questions with the right entry among the choices
 
 
 @pytest.fixture(scope="module")
