@@ -90,4 +90,5 @@ async def dismissed(event: InboundEvent, ctx: Context, pressed: DismissSuggestio
         )
     except learning.LearningError as error:
         return [Text(f"Not dismissed: {error}. Send /learn for the current ones.")]
-    return [Text(f"Dismissed: «{suggestion.text}» is no longer offered; its questions count towards no other.")]
+    text = f"Dismissed: «{suggestion.text}» is no longer offered; its questions count no more."
+    return [Text(text)]
