@@ -1,11 +1,21 @@
-"""FAQ engine figures: accuracy on the development set, load time and match latency at scale.
+"""FAQ engine figures: accuracy on the development set, what learning from use adds, load time
+and match latency at scale.
 
     python -m benchmarks.faq [--entries 5000] [--questions 2000] [--sample PATH] [--queries PATH]
+                             [--folds 5]
 
 1. Accuracy: the sample knowledge base and development queries of ../shared/faq-eval (relative
    to the repository root) through `knowledge.evaluation.evaluate`: in-scope questions answered
    right, wrongly, not at all, right entry in the top 3, and out-of-scope questions refused.
-2. Scale: a synthetic knowledge base of --entries entries (benchmarks/synthetic.py: every entry
+2. Learning from use (services/learning.py), k-fold (--folds): the in-scope development queries
+   are shuffled (--seed) into k folds; for each fold, a fresh SQLite file and the sample knowledge
+   base, then the other folds' queries are asked by simulated members who, when "did you mean"
+   offers the right entry, pick it (the candidate is kept as the chat keeps it); then every
+   suggestion is accepted, the knowledge base reloaded with the new alternates, and the held-out
+   fold measured before and after (and the out-of-scope queries, never replayed). Two variants:
+   each query asked by 3 different members, and each asked once (a suggestion then needs 3
+   similar questions of different people). The real rules and storage, not a copy of them.
+3. Scale: a synthetic knowledge base of --entries entries (benchmarks/synthetic.py: every entry
    grown from a sample entry by swapping topic words, sentence templates, places and numbers, so
    the vocabulary runs to thousands of words), written to a temporary folder as several YAML files
    in the shipped format.
@@ -16,7 +26,7 @@
      synthetic entries (most with one misspelt word, every misspelling different, so the spelling
      corrector's cache cannot flatter the figure), and out-of-scope questions made of words the
      base does not hold. p50, p95, p99 and max. Target p99 ≤ 5 ms.
-3. The machine: Python version and os.cpu_count().
+4. The machine: Python version and os.cpu_count().
 
 Everything random is seeded (--seed), so two runs measure the same work.
 """
@@ -24,6 +34,7 @@ Everything random is seeded (--seed), so two runs measure the same work.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import platform
@@ -31,16 +42,23 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.synthetic import Generator, SyntheticEntry, entry_texts, known_words, write_yaml
 from knowledge.analysis import words
 from knowledge.base import Entry, KnowledgeBase, check_knowledge, load_knowledge
-from knowledge.evaluation import LabelledQuery, evaluate, read_queries
+from knowledge.evaluation import EvalReport, LabelledQuery, evaluate, read_queries
 from knowledge.lexicon import STOP_WORDS
 from knowledge.semantic import SentenceEncoder, load_encoder, semantic_available
+from knowledge.source import KnowledgeSource
+from services import learning
+from storage.database import Database
+from storage.migrate import upgrade_database
+from storage.repositories import Repositories
 
 REPO = Path(__file__).resolve().parents[1]
 FAQ_EVAL = Path(__file__).resolve().parents[2] / "shared" / "faq-eval"
@@ -127,7 +145,170 @@ def timed(work: Callable[[str], object], question: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-# --- 2. scale ----------------------------------------------------------------------------------
+# --- 2. learning from use ---------------------------------------------------------------------
+
+REPLAY_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """One fold: the held-out queries measured before and after, and what was learnt."""
+
+    before: EvalReport
+    after: EvalReport
+    picks: int
+    accepted: int
+    moves: Counter[tuple[str, str]]  # (before, after) for each held-out in-scope query
+
+
+def _outcome(knowledge: KnowledgeBase, query: LabelledQuery) -> str:
+    answer = knowledge.match(query.text).answer
+    if answer is None:
+        return "not answered"
+    return "right" if answer.entry.id == query.expected else "wrong"
+
+
+async def _reload(source: KnowledgeSource, repos: Repositories) -> KnowledgeBase:
+    rows = await repos.faq.alternates()
+    source.load([(row.entry_id, row.text) for row in rows], await repos.faq.alternates_version())
+    return source.current
+
+
+async def replay_fold(
+    sample: Path,
+    encoder: SentenceEncoder | None,
+    replayed: Sequence[LabelledQuery],
+    held_out: Sequence[LabelledQuery],
+    askers_per_query: int,
+    folder: Path,
+) -> Replayed:
+    """Members ask `replayed` and pick the right "did you mean" choice; staff accept every
+    suggestion; `held_out` is measured on the base before and after."""
+    database = Database(f"sqlite+aiosqlite:///{folder / 'learn.db'}")
+    await upgrade_database(database.engine)
+    source = KnowledgeSource(sample, encoder)
+    digests = learning.AskerDigests(os.urandom(32))
+    picks = 0
+    try:
+        async with database.transaction() as session:
+            repos = Repositories.bound_to(session)
+            knowledge = await _reload(source, repos)
+            before = evaluate(knowledge, held_out)
+            scored = [query for query in held_out if query.expected is not None]
+            was = [_outcome(knowledge, query) for query in scored]
+            for number, query in enumerate(replayed):
+                result = knowledge.match(query.text)
+                offered = {m.entry.id for m in result.suggestions}
+                if result.answer is not None or query.expected not in offered:
+                    continue
+                for copy in range(askers_per_query):
+                    member = learning.asker(number * askers_per_query + copy, "bench", "")
+                    digest = digests.digest(query.expected, member)
+                    await learning.keep_candidate(
+                        repos, knowledge, query.expected, query.text, digest, REPLAY_NOW
+                    )
+                    picks += 1
+            waiting = await learning.suggestions(repos, knowledge)
+            for suggestion in waiting:
+                await learning.accept(repos, knowledge, suggestion.number, REPLAY_NOW)
+            learnt = await _reload(source, repos)
+            after = evaluate(learnt, held_out)
+            moves = Counter(zip(was, (_outcome(learnt, query) for query in scored), strict=True))
+    finally:
+        await database.dispose()
+    return Replayed(before, after, picks, len(waiting), moves)
+
+
+def _folds(queries: Sequence[LabelledQuery], count: int, seed: int) -> list[list[LabelledQuery]]:
+    shuffled = list(queries)
+    random.Random(seed).shuffle(shuffled)
+    return [shuffled[index::count] for index in range(count)]
+
+
+def _summed(reports: Sequence[EvalReport]) -> EvalReport:
+    total = EvalReport()
+    for report in reports:
+        for name in ("in_scope", "right", "wrong", "top3", "out_of_scope", "refused"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+    return total
+
+
+def learning_from_use(sample: Path, queries_path: Path, folds: int, seed: int) -> None:
+    print(f"2. Learning from use: {folds}-fold replay of the development queries")
+    missing = [str(p) for p in (sample, queries_path) if not p.exists()]
+    if missing:
+        print(f"   skipped: {', '.join(missing)} not found")
+        return
+    queries = read_queries(queries_path)
+    in_scope = [q for q in queries if q.expected is not None]
+    out_of_scope = [q for q in queries if q.expected is None]
+    parts = _folds(in_scope, folds, seed)
+    modes: list[tuple[str, SentenceEncoder | None]] = [("core install (lexical)", None)]
+    if semantic_available():
+        modes.append(("with the semantic extra (MiniLM)", load_encoder()))
+    print(
+        f"   {len(in_scope)} in-scope queries in {folds} folds (seed {seed}); each fold held out"
+        f" in turn, the others replayed; the {len(out_of_scope)} out-of-scope queries measured"
+        " every time, never replayed"
+    )
+    for mode, encoder in modes:
+        print(f"   {mode}:")
+        print(
+            f"     {'':40} {'right':>7} {'wrong':>7} {'top 3':>7} {'refused':>8}"
+            f" {'picks':>6} {'added':>6}"
+        )
+        baseline_shown = False
+        for label, askers in (("each query asked by 3 members", 3), ("each query asked once", 1)):
+            results = []
+            for index, held in enumerate(parts):
+                replayed = [q for i, part in enumerate(parts) if i != index for q in part]
+                with tempfile.TemporaryDirectory(prefix="faq-learn-") as folder:
+                    results.append(
+                        asyncio.run(
+                            replay_fold(
+                                sample,
+                                encoder,
+                                replayed,
+                                [*held, *out_of_scope],
+                                askers,
+                                Path(folder),
+                            )
+                        )
+                    )
+            before = _summed([r.before for r in results])
+            after = _summed([r.after for r in results])
+            rows = [(label, after)]
+            if not baseline_shown:
+                rows.insert(0, ("before (held-out folds, nothing learnt)", before))
+                baseline_shown = True
+            moves = sum((r.moves for r in results), Counter())
+            for name, report in rows:
+                learnt = (
+                    f" {sum(r.picks for r in results) / folds:6.0f}"
+                    f" {sum(r.accepted for r in results) / folds:6.1f}"
+                    if report is after
+                    else ""
+                )
+                print(
+                    f"     {name:40} {_share(report.right, report.in_scope):>7}"
+                    f" {_share(report.wrong, report.in_scope):>7}"
+                    f" {_share(report.top3, report.in_scope):>7}"
+                    f" {_share(report.refused, report.out_of_scope):>8}{learnt}"
+                )
+            changed = [f"{n} {a} → {b}" for (a, b), n in sorted(moves.items()) if a != b]
+            print(f"       held-out queries that changed: {', '.join(changed) or 'none'}")
+    print(
+        "   (right, wrong, top 3: of the held-out in-scope queries, all folds together; refused:"
+        " of the out-of-scope ones; picks and added: candidates kept and alternates accepted per"
+        " fold, on average)"
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+# --- 3. scale ----------------------------------------------------------------------------------
 
 
 def sample_entries(sample: Path) -> tuple[list[Entry], str]:
@@ -183,7 +364,7 @@ def corrector_lookups(text: str, known: set[str]) -> list[str]:
 
 def scale(sample: Path, queries_path: Path, count: int, questions: int, seed: int) -> None:
     base, source = sample_entries(sample)
-    print(f"2. Scale: {count:,} synthetic entries grown from {len(base)} entries of {source}")
+    print(f"3. Scale: {count:,} synthetic entries grown from {len(base)} entries of {source}")
     generator = Generator(base, seed)
     entries = generator.entries(count)
     known = known_words(entry_texts(entries))
@@ -283,14 +464,17 @@ def main() -> None:
     parser.add_argument("--sample", type=Path, default=FAQ_EVAL / "knowledge.yaml")
     parser.add_argument("--queries", type=Path, default=FAQ_EVAL / "dev_queries.jsonl")
     parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--folds", type=int, default=5, help="folds of the learning replay")
     args = parser.parse_args()
     accuracy(args.sample, args.queries)
+    print()
+    learning_from_use(args.sample, args.queries, args.folds, args.seed)
     print()
     scale(args.sample, args.queries, args.entries, args.questions, args.seed)
     print()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"3. Machine: Python {platform.python_version()} ({sys.implementation.name}) on "
+        f"4. Machine: Python {platform.python_version()} ({sys.implementation.name}) on "
         f"{platform.system()} {platform.machine()}, os.cpu_count() = {os.cpu_count()}, "
         f"load average {load:.2f} (other work on the machine makes the timings noisier)"
     )

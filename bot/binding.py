@@ -94,12 +94,15 @@ class Binder:
         ]
 
 
-async def load_binder(settings: Settings, database: Database, now: datetime) -> Binder:
-    """The binder for `CEDP_SECRET_KEY`, else for the key stored at first start."""
+async def secret_in(settings: Settings, keys: SecretKeyRepository, now: datetime) -> bytes:
+    """The bot's secret: `CEDP_SECRET_KEY`, else the key stored at first start. Each use derives
+    its own key from it (binding here, asker digests in services/learning.py)."""
     if settings.secret_key is not None:
-        return Binder(settings.secret_key.get_secret_value().encode())
+        return settings.secret_key.get_secret_value().encode()
+    return (await keys.get_or_create(KEY_NAME, secrets.token_urlsafe(32), now)).encode()
+
+
+async def load_secret(settings: Settings, database: Database, now: datetime) -> bytes:
+    """`secret_in`, in a transaction of its own (at start)."""
     async with database.transaction() as session:
-        stored = await SecretKeyRepository(session).get_or_create(
-            KEY_NAME, secrets.token_urlsafe(32), now
-        )
-    return Binder(stored.encode())
+        return await secret_in(settings, SecretKeyRepository(session), now)

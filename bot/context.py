@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.metrics import Metrics
     from bot.router import Route, RouteTable
     from knowledge.source import KnowledgeSource
+    from services.learning import AskerDigests
     from storage.repositories import Repositories
 
 Clock = Callable[[], datetime]
@@ -36,6 +37,7 @@ class Services:
     metrics: Metrics
     routes: RouteTable
     binder: Binder
+    askers: AskerDigests
     clock: Clock = utc_now
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.binding import load_binder
+from bot.binding import Binder, load_secret
 from bot.context import Clock, Context, Services, utc_now
 from bot.loops import Loop
 from bot.messages import InboundEvent, Reply
@@ -27,6 +27,7 @@ from handlers.broadcasts import reply_for
 from knowledge.semantic import choose_encoder
 from knowledge.source import KnowledgeSource, ReloadOutcome
 from services import broadcasts
+from services.learning import AskerDigests
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
@@ -73,13 +74,15 @@ class Bot:
             await database.reach()
             if migrate:
                 await upgrade_database(database.engine)
+            secret = await load_secret(settings, database, clock())
             services = Services(
                 settings=settings,
                 database=database,
                 knowledge=KnowledgeSource(settings.knowledge_path, encoder),
                 metrics=Metrics(),
                 routes=RouteTable(all_routers() if routers is None else routers),
-                binder=await load_binder(settings, database, clock()),
+                binder=Binder(secret),
+                askers=AskerDigests(secret),
                 clock=clock,
             )
             kinds = all_job_kinds() if job_kinds is None else job_kinds

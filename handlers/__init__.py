@@ -20,6 +20,7 @@ from handlers import (
     intros,
     intros_cli,
     intros_jobs,
+    learn,
     members,
     members_cli,
     pulse,
@@ -45,6 +46,7 @@ def all_routers() -> list[Router]:
         pulse.router,
         broadcasts.router,
         team.router,
+        learn.router,
         faq.router,
     ]
 

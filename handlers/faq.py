@@ -17,6 +17,7 @@ from bot.payloads import EntryId, Payload, offer
 from bot.router import Router
 from knowledge.base import Entry, KnowledgeBase
 from knowledge.remarks import Remark
+from services import learning
 from storage.faq import Outcome
 
 router = Router("faq")
@@ -177,7 +178,29 @@ async def suggestion_chosen(
     if entry is None:
         return [Text(GONE)]
     await ctx.repos.faq.resolve(asked, entry.id)
+    await _learn_from_pick(event, ctx, entry, asked.question)
     return _answer(ctx, entry, asked.id, _tags(event))
+
+
+async def _learn_from_pick(event: InboundEvent, ctx: Context, entry: Entry, question: str) -> None:
+    """The pick says the question meant `entry`: keep it as a candidate phrasing (linked to
+    nobody), and tell staff when similar ones of enough different people are now waiting."""
+    sender = event.sender
+    member_id = event.member.id if event.member else None
+    digest = ctx.services.askers.digest(
+        entry.id, learning.asker(member_id, sender.platform, sender.external_id)
+    )
+    ready = await learning.keep_candidate(
+        ctx.repos, _knowledge(ctx), entry.id, question, digest, ctx.now
+    )
+    if ready is not None:
+        await notify_staff(
+            ctx.repos,
+            ctx.services.binder,
+            f"{ready.people} different people reached «{entry.question}» by asking like "
+            f"«{ready.text}». Send /learn to add it as a way of asking.",
+            ctx.now,
+        )
 
 
 @router.choice(NoneOfThese)

@@ -38,7 +38,9 @@ class LearnAlternate(Payload, prefix="team:alt"):
 
 
 class DontLearn(Payload, prefix="team:keep"):
-    pass
+    """Learn nothing from the answered question."""
+
+    question: int
 
 
 def _describe(row: TeamQuestion) -> str:
@@ -78,21 +80,22 @@ async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
     assert isinstance(event.content, TextMessage) and ctx.conversation.state is not None
     question_id = int(ctx.conversation.state.data["question_id"])
     await ctx.conversation.finish()
+    knowledge = ctx.services.knowledge.current
     try:
-        row = await team.answer_question(ctx.repos, question_id, event.content.text, ctx.now)
+        row = await team.answer_question(
+            ctx.repos, knowledge, ctx.services.askers, question_id, event.content.text, ctx.now
+        )
     except team.TeamDeskError as error:
         return [Text(f"Not sent: {error}.")]
     sent = f"Sent to {row.asker_name}."
-    if not team.may_become_alternate(row):
-        return [Text(sent)]
-    plausible = ctx.services.knowledge.current.match(row.question).suggestions
     options = tuple(
-        offer(f"Add to: {m.entry.question}", LearnAlternate(row.id, m.entry.id)) for m in plausible
+        offer(f"Add to: {entry.question}", LearnAlternate(row.id, entry.id))
+        for entry in team.learnable_entries(knowledge, row)
     )
     if not options:
         return [Text(sent)]
     question = f"{sent} Should I learn this question as a way of asking one of these?"
-    return [Choices(question, (*options, offer(DONT_ADD, DontLearn())))]
+    return [Choices(question, (*options, offer(DONT_ADD, DontLearn(row.id))))]
 
 
 @router.choice(LearnAlternate, access=Access.STAFF, private_only=True)
@@ -110,6 +113,7 @@ async def alternate_chosen(
 
 @router.choice(DontLearn, access=Access.STAFF, private_only=True)
 async def alternate_declined(event: InboundEvent, ctx: Context, pressed: DontLearn) -> list[Reply]:
+    await team.keep_unlearnt(ctx.repos, pressed.question)
     return [Text("Fine: the knowledge base stays as it is.")]
 
 

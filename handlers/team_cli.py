@@ -1,17 +1,31 @@
 """The programme team's desk at the terminal: `cedp-bot kb ...` checks and measures the knowledge
-base they maintain, and answers the questions people handed to them (rules: services/team.py)."""
+base they maintain, answers the questions people handed to them (rules: services/team.py), and
+learns the phrasings people used (rules: services/learning.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.commandline import CliCommands, CommandFailed, Desk, Invocation, argument, parsed_by
+from bot.binding import secret_in
+from bot.commandline import (
+    CliCommands,
+    CommandFailed,
+    Desk,
+    Invocation,
+    argument,
+    open_database,
+    parsed_by,
+)
 from bot.parsing import whole_number
 from handlers.faq_cli import KB_OPTION, knowledge_for
-from knowledge.base import check_knowledge, load_knowledge
+from knowledge.base import KnowledgeBase, check_knowledge, load_knowledge
 from knowledge.evaluation import evaluate, read_queries
-from services import team
+from knowledge.source import KnowledgeSource
+from services import learning, team
+from services.alternates_file import ExportError, export_alternates
+from services.learning import AskerDigests
 from storage.models import MAX_ID
+from storage.repositories import Repositories
 
 cli = CliCommands()
 kb = cli.group("kb", help="knowledge base tools and the team's questions")
@@ -92,10 +106,13 @@ async def unanswered(desk: Desk) -> list[str]:
 async def answer(
     desk: Desk, *, question_id: int, text: str, alternate_of: str | None, kb: Path | None
 ) -> list[str]:
-    row = await team.answer_question(desk.repos, question_id, text, desk.now)
+    knowledge = load_knowledge(kb or desk.settings.knowledge_path)
+    askers = AskerDigests(await secret_in(desk.settings, desk.repos.keys, desk.now))
+    row = await team.answer_question(
+        desk.repos, knowledge, askers, question_id, text, desk.now, linking=alternate_of
+    )
     lines = [f"answered #{row.id}; the answer is on its way to {row.asker_name}"]
     if alternate_of:
-        knowledge = load_knowledge(kb or desk.settings.knowledge_path)
         await team.add_alternate(desk.repos, knowledge, row.id, alternate_of, desk.now)
         lines.append(f"«{row.question}» added as a way of asking {alternate_of}")
     return lines
@@ -114,3 +131,68 @@ async def answer(
 )
 async def report(desk: Desk, *, limit: int) -> list[str]:
     return await team.missed_report(desk.repos, limit)
+
+
+async def _live_knowledge(desk: Desk, kb: Path | None) -> KnowledgeBase:
+    """The knowledge base as the bot answers from it: its files and the alternates staff added
+    (suggestions are grouped and numbered on it, so the numbers match /learn's)."""
+    source = KnowledgeSource(kb or desk.settings.knowledge_path)
+    rows = await desk.repos.faq.alternates()
+    source.load(
+        [(row.entry_id, row.text) for row in rows], await desk.repos.faq.alternates_version()
+    )
+    return source.current
+
+
+@kb.command(
+    "suggestions",
+    KB_OPTION,
+    help="phrasings that different people used to reach an entry, to accept as alternates",
+)
+async def suggestions(desk: Desk, *, kb: Path | None) -> list[str]:
+    found = await learning.suggestions(desk.repos, await _live_knowledge(desk, kb))
+    return learning.waiting_lines(found)
+
+
+@kb.command(
+    "accept",
+    argument(
+        "number",
+        type=parsed_by(whole_number(1, MAX_ID)),
+        metavar="N",
+        help="the suggestion's number, as `kb suggestions` lists it",
+    ),
+    KB_OPTION,
+    help="add suggestion N as a way of asking its entry (live at the bot's next reload check)",
+)
+async def accept(desk: Desk, *, number: int, kb: Path | None) -> list[str]:
+    knowledge = await _live_knowledge(desk, kb)
+    suggestion = await learning.accept(desk.repos, knowledge, number, desk.now)
+    return [f"added «{suggestion.text}» as a way of asking {suggestion.entry.id}"]
+
+
+@kb.tool(
+    "export-alternates",
+    KB_OPTION,
+    help="write the alternates added in the database into the knowledge base YAML, in place",
+)
+async def export(invocation: Invocation, *, kb: Path | None) -> int:
+    path = kb or invocation.settings.knowledge_path
+    _, problems = check_knowledge(path)
+    if problems:
+        raise CommandFailed(f"{path} has problems; fix them first (`cedp-bot kb check`)")
+    async with open_database(invocation.settings) as database, database.transaction() as session:
+        rows = await Repositories.bound_to(session).faq.alternates()
+    try:
+        exported = export_alternates(path, [(row.entry_id, row.text) for row in rows])
+    except ExportError as error:
+        raise CommandFailed(str(error)) from None
+    out = invocation.stdout
+    for entry_id, texts in sorted(exported.written.items()):
+        for text in texts:
+            print(f"{entry_id}\t{text}", file=out)
+    for entry_id, count in sorted(exported.unknown.items()):
+        print(f"skipped {count} alternate(s) of {entry_id}: no such entry in {path}", file=out)
+    files = ", ".join(str(file) for file in exported.files) or "no file changed"
+    print(f"{exported.count} alternate(s) written ({files})", file=out)
+    return 0

@@ -34,6 +34,11 @@ ENTRY_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{ENTRY_ID_MAX - 1}}}")
 _LIST_ITEM = re.compile(r"^([-*•]|\d+[.)])\s")
 
 
+def phrasing_key(text: str) -> str:
+    """What two ways of writing one phrasing share: the words, spacing and case aside."""
+    return " ".join(text.split()).casefold()
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     id: str
@@ -47,6 +52,11 @@ class Entry:
     @property
     def phrasings(self) -> tuple[str, ...]:
         return (self.question, *self.alternates)
+
+    def has_phrasing(self, text: str) -> bool:
+        """Whether `text` is already one of the ways of asking this entry (see `phrasing_key`)."""
+        key = phrasing_key(text)
+        return any(phrasing_key(phrasing) == key for phrasing in self.phrasings)
 
     def visible_to(self, member_tags: frozenset[str]) -> bool:
         """Entries with an audience are offered only to members carrying one of its tags."""
@@ -87,6 +97,10 @@ class KnowledgeBase:
 
     def match(self, question: str, member_tags: frozenset[str] = frozenset()) -> MatchResult:
         return self._engine.match(question, lambda entry: entry.visible_to(member_tags))
+
+    def terms(self, question: str) -> frozenset[str]:
+        """What matching makes of `question` (see `FaqEngine.terms`)."""
+        return self._engine.terms(question)
 
 
 def yaml_files(path: Path) -> list[Path]:

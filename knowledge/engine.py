@@ -295,6 +295,11 @@ class FaqEngine:
                 corrected.append(fixed)
         return self._analyzer.analyse(corrected), content, unknown
 
+    def terms(self, question: str) -> frozenset[str]:
+        """The question's terms as matching sees them: spelling corrected towards the base's
+        words, content stems and the concepts named. Two ways of asking one thing share most."""
+        return frozenset(self._analyse_query(words(question))[0].terms)
+
     def match(self, question: str, allowed: Callable[[Entry], bool]) -> MatchResult:
         remark, evidence = self.weigh(question, allowed)
         if remark is not None:

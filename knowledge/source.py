@@ -22,6 +22,7 @@ from knowledge.base import (
     Problem,
     bulk_build,
     check_knowledge,
+    phrasing_key,
     yaml_files,
 )
 
@@ -44,16 +45,18 @@ class ReloadOutcome:
 def merge_alternates(
     entries: Iterable[Entry], alternates: Iterable[tuple[str, str]]
 ) -> list[Entry]:
-    """Entries with staff-added phrasings appended; alternates of vanished entries are ignored."""
-    extra: dict[str, list[str]] = {}
+    """Entries with staff-added phrasings appended; alternates of vanished entries are ignored,
+    and so is one the entry already has (exported to its YAML by `kb export-alternates`)."""
+    extra: dict[str, dict[str, str]] = {}
     for entry_id, text in alternates:
-        extra.setdefault(entry_id, []).append(text)
-    return [
-        dataclasses.replace(entry, alternates=(*entry.alternates, *extra[entry.id]))
-        if entry.id in extra
-        else entry
-        for entry in entries
-    ]
+        extra.setdefault(entry_id, {}).setdefault(phrasing_key(text), text)
+    merged = []
+    for entry in entries:
+        new = [text for text in extra.get(entry.id, {}).values() if not entry.has_phrasing(text)]
+        merged.append(
+            dataclasses.replace(entry, alternates=(*entry.alternates, *new)) if new else entry
+        )
+    return merged
 
 
 class KnowledgeSource:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain.errors import Refusal
-from knowledge.base import KnowledgeBase
+from knowledge.base import Entry, KnowledgeBase
+from services.learning import MAX_ALTERNATE_CHARS, AskerDigests, asker, keep_candidate
 from storage.models import TeamQuestion
 from storage.repositories import Repositories
 
-MAX_ALTERNATE_CHARS = 300
 REPORT_LINES = 20
 MAX_REPORT_LINES = 1000
 
@@ -32,9 +32,19 @@ async def waiting_question(repos: Repositories, question_id: int) -> TeamQuestio
 
 
 async def answer_question(
-    repos: Repositories, question_id: int, answer: str, now: datetime
+    repos: Repositories,
+    knowledge: KnowledgeBase,
+    askers: AskerDigests,
+    question_id: int,
+    answer: str,
+    now: datetime,
+    *,
+    linking: str | None = None,
 ) -> TeamQuestion:
-    """Record the team's answer and queue it for the asker, exactly once."""
+    """Record the team's answer and queue it for the asker, exactly once. The reply address is
+    then dropped, keeping only the asker's digest for each entry staff may link the question to
+    (`learnable_entries`, and `linking` when given), so that a link makes it a candidate
+    phrasing of that person (services/learning.py)."""
     answer = answer.strip()
     if not answer:
         raise TeamDeskError("the answer is empty")
@@ -53,7 +63,12 @@ async def answer_question(
             f"The programme team has answered your question «{row.question}»:\n\n{answer}",
             now,
         )
-        await repos.team_questions.forget_asker(row)
+        member = await repos.members.find_by_identity(row.platform, row.recipient_id)
+        who = asker(member.id if member else None, row.platform, row.recipient_id)
+        entries = {entry.id for entry in learnable_entries(knowledge, row)}
+        entries |= {linking} if linking else set()
+        digests = {entry_id: askers.digest(entry_id, who) for entry_id in sorted(entries)}
+        await repos.team_questions.forget_asker(row, digests)
     return row
 
 
@@ -62,10 +77,20 @@ def may_become_alternate(row: TeamQuestion) -> bool:
     return len(row.question) <= MAX_ALTERNATE_CHARS
 
 
+def learnable_entries(knowledge: KnowledgeBase, row: TeamQuestion) -> list[Entry]:
+    """The entries a handed-over question plausibly means: those the engine would itself offer
+    as "did you mean" (none for a question too long to be a way of asking)."""
+    if not may_become_alternate(row):
+        return []
+    return [match.entry for match in knowledge.match(row.question).suggestions]
+
+
 async def add_alternate(
     repos: Repositories, knowledge: KnowledgeBase, question_id: int, entry_id: str, now: datetime
 ) -> TeamQuestion:
-    """Teach an entry the way this person asked; live at the next knowledge reload."""
+    """Teach an entry the way this person asked; live at the next knowledge reload. The question
+    is also kept as the asker's candidate phrasing of the entry, so that similar questions of
+    others group with it."""
     row = await repos.team_questions.get(question_id)
     if row is None:
         raise TeamDeskError(f"there is no question #{question_id}")
@@ -74,7 +99,17 @@ async def add_alternate(
     if not may_become_alternate(row):
         raise TeamDeskError("that question is too long to be a way of asking an entry")
     await repos.faq.add_alternate(entry_id, row.question, now)
+    digest = await repos.team_questions.take_learn_digest(row, entry_id)
+    if digest is not None:
+        await keep_candidate(repos, knowledge, entry_id, row.question, digest, now)
     return row
+
+
+async def keep_unlearnt(repos: Repositories, question_id: int) -> None:
+    """Staff chose not to link an answered question: drop the digests it held for that."""
+    row = await repos.team_questions.get(question_id)
+    if row is not None:
+        await repos.team_questions.drop_learn_digests(row)
 
 
 async def missed_report(repos: Repositories, limit: int = REPORT_LINES) -> list[str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -204,6 +205,12 @@ class TeamQuestion(Base):
     answer: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Between the answer and the staff member's "Add to: ENTRY" (or "Don't add"): the asker's
+    # digest for each entry offered (services/learning.py), worked out while the reply address
+    # was still known; cleared by the choice.
+    learn_digests: Mapped[dict[str, str] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
 
 
 class OutboxMessage(Base):
@@ -232,6 +239,23 @@ class KnowledgeAlternate(Base):
     entry_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KnowledgeCandidate(Base):
+    """A question that reached an entry ("did you mean" pick, or a staff answer linked to it),
+    kept as a possible phrasing of it. Nothing names the asker: `asker_digest` is an HMAC,
+    under the bot's secret key, of the entry and the person, so it tells different people apart
+    for one entry only (services/learning.py); the day alone is kept, not the time."""
+
+    __tablename__ = "knowledge_candidates"
+    __table_args__ = (Index("ix_knowledge_candidates_state", "state", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(String(300))
+    asker_digest: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # waiting | accepted | dismissed
+    created_on: Mapped[date] = mapped_column(Date())
 
 
 class MemberSettings(Base):

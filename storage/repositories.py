@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.arrivals import ArrivalRepository
 from storage.broadcasts import BroadcastRepository
+from storage.candidates import CandidateRepository
 from storage.coaching import CoachingRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
@@ -15,6 +16,7 @@ from storage.inbox import InboxRepository
 from storage.intros import IntrosRepository
 from storage.invites import InviteRepository
 from storage.jobs import JobRepository
+from storage.keys import SecretKeyRepository
 from storage.links import LinkCodeRepository
 from storage.member_settings import MemberSettingsRepository
 from storage.members import MemberRepository
@@ -32,6 +34,7 @@ class Repositories:
     conversations: ConversationRepository
     throttle: ThrottleRepository
     faq: FaqRepository
+    candidates: CandidateRepository
     team_questions: TeamQuestionRepository
     outbox: OutboxRepository
     inbox: InboxRepository
@@ -42,6 +45,7 @@ class Repositories:
     coaching: CoachingRepository
     intros: IntrosRepository
     pulse: PulseRepository
+    keys: SecretKeyRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -53,6 +57,7 @@ class Repositories:
             conversations=conversations,
             throttle=ThrottleRepository(session),
             faq=FaqRepository(session),
+            candidates=CandidateRepository(session),
             team_questions=TeamQuestionRepository(session),
             outbox=OutboxRepository(session),
             inbox=InboxRepository(session),
@@ -63,4 +68,5 @@ class Repositories:
             coaching=CoachingRepository(session),
             intros=IntrosRepository(session),
             pulse=PulseRepository(session),
+            keys=SecretKeyRepository(session),
         )

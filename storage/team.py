@@ -52,6 +52,20 @@ class TeamQuestionRepository:
         await self._session.refresh(row)
         return row
 
-    async def forget_asker(self, row: TeamQuestion) -> None:
+    async def forget_asker(self, row: TeamQuestion, learn_digests: dict[str, str]) -> None:
+        """Drop the reply address, keeping only the asker's digest for each entry staff may now
+        link the question to (none, when they will not be asked)."""
         row.recipient_id = None
+        row.learn_digests = learn_digests or None
+        await self._session.flush()
+
+    async def take_learn_digest(self, row: TeamQuestion, entry_id: str) -> str | None:
+        """The asker's digest for `entry_id`, if it was offered; staff have chosen, so every
+        digest the row held is dropped."""
+        digest = (row.learn_digests or {}).get(entry_id)
+        await self.drop_learn_digests(row)
+        return digest
+
+    async def drop_learn_digests(self, row: TeamQuestion) -> None:
+        row.learn_digests = None
         await self._session.flush()

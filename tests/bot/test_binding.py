@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.binding import Binder, NotYours, load_binder
+from bot.binding import Binder, NotYours, load_secret
 from bot.core import Bot
 from bot.messages import Choice, Choices, Edit, Text
 from bot.settings import Settings
@@ -24,12 +24,13 @@ async def test_workers_starting_together_bind_alike(settings: Settings, clock: F
     await upgrade_database(first.engine)
     workers = [first, *(Database(settings.database_url) for _ in range(3))]
     try:
-        binders = await asyncio.gather(
-            *(load_binder(settings, worker, clock()) for worker in workers)
+        secrets = await asyncio.gather(
+            *(load_secret(settings, worker, clock()) for worker in workers)
         )
     finally:
         for worker in workers:
             await worker.dispose()
+    binders = [Binder(secret) for secret in secrets]
     bound = binders[0].bind(PAYLOAD, "telegram", "42")
     assert all(binder.open(bound, "telegram", "42") == HandOver(7) for binder in binders)
 
@@ -56,7 +57,7 @@ async def test_a_configured_key_is_used_and_never_stored(
     try:
         bound = bot.services.binder.bind(PAYLOAD, "slack", "U1")
         assert Binder(key.encode()).open(bound, "slack", "U1") == HandOver(7)
-        generated = await load_binder(settings, bot.services.database, clock())
+        generated = Binder(await load_secret(settings, bot.services.database, clock()))
         with pytest.raises(NotYours):  # the database holds a key of its own, not this one
             generated.open(bound, "slack", "U1")
     finally:

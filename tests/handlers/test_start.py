@@ -45,6 +45,7 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Peer directory",
         "Send a broadcast",
         "Unanswered questions",
+        "Phrasings to learn",
     ]
 
 

@@ -19,6 +19,18 @@ def test_alternates_join_their_entry_and_orphans_are_ignored() -> None:
     assert merged[1].alternates == ("2nd?", "number two?")
 
 
+def test_an_alternate_the_entry_already_has_is_not_added_twice() -> None:
+    """Kept in the database after `kb export-alternates` wrote it into the YAML, or added twice
+    in other case or spacing: one phrasing either way."""
+    entries = [Entry("two", "Second?", "B.", alternates=("Number two?",))]
+    merged = merge_alternates(
+        entries,
+        [("two", "number  two?"), ("two", "the 2nd"), ("two", "The 2nd "), ("two", "SECOND?")],
+    )
+    assert merged[0].alternates == ("Number two?", "the 2nd")
+    assert merge_alternates(entries, [("two", "number two?")])[0] is entries[0]
+
+
 def test_a_first_load_with_problems_raises(tmp_path: Path) -> None:
     (tmp_path / "kb.yaml").write_text("- id: x\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="missing question"):
