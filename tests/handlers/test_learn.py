@@ -20,7 +20,7 @@ from storage.models import KnowledgeCandidate
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as
 
-QUESTION = "how big is the pot of money"  # "did you mean" on the shipped base
+QUESTION = "who pays for all this"  # "did you mean" on the shipped base
 ENTRY_QUESTION = "How is the programme funded?"
 ENTRY_ID = "programme-funding"
 PEOPLE = [("ann", "Ann Archer"), ("ben", "Ben Barker"), ("cat", "Cat Cooper")]
