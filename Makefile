@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TORCH_VERSION ?= 2.13.0
 
 .PHONY: chat test lint serve semantic clean
 
@@ -18,8 +17,7 @@ chat: $(BIN)/cedp-bot  ## install, then talk to the bot in this terminal
 serve: $(BIN)/cedp-bot  ## install, then run the web server on port 8080
 	$(BIN)/cedp-bot serve
 
-semantic: $(BIN)/cedp-bot  ## add the optional sentence-embedding matcher (CPU torch first)
-	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
+semantic: $(BIN)/cedp-bot  ## add the optional sentence-embedding matcher (ONNX Runtime, no torch)
 	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 
 lint: $(BIN)/cedp-bot
