@@ -210,12 +210,13 @@ def measure(weighed: Sequence[Weighed], tuning: Tuning) -> Figures:
 @dataclass(frozen=True, slots=True)
 class Goal:
     """Constraints on the calibration data. Leaving a phrasing out is harsher than a real
-    question (the engine in issue 13 gave 8.7% wrong there and 3.3% on held-out questions), so
-    the issue's targets on unseen questions (at most 3% wrong, at least 95% refused) are asked
-    of the fit as they stand, refusals with a little room."""
+    question (the engine of issue 13 gave 8.7% wrong there and 3.3% on held-out questions), so
+    the issue's target on unseen questions of at most 3% wrong is asked of the fit as it stands.
+    Out-of-scope questions are easier to fit than to meet: 97.5% refused in the fit gave 94% on
+    held-out ones with the semantic extra, so the fit asks for 98.5% (for 95% unseen)."""
 
     max_wrong: float = 0.03
-    min_refused: float = 0.975
+    min_refused: float = 0.985
     top3_weight: float = 0.3  # answered right counts most; the "did you mean" list a little
 
 

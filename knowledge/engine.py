@@ -100,16 +100,16 @@ class Tuning:
     b: float = 0.75
     answer_weight: float = 0.1
     rerank_depth: int = 12
-    weight_retrieval: float = 0.529
-    weight_coverage: float = 0.579
-    weight_overlap: float = 0.293
-    intent_bonus: float = 0.031
-    intent_penalty: float = 0.066
-    unknown_penalty: float = 1.048
+    weight_retrieval: float = 0.448
+    weight_coverage: float = 0.55
+    weight_overlap: float = 0.387
+    intent_bonus: float = 0.05
+    intent_penalty: float = 0.04
+    unknown_penalty: float = 0.992
     weight_semantic: float = 0.0
-    confident: float = 0.68
+    confident: float = 0.76
     margin: float = 0.22
-    suggest: float = 0.40
+    suggest: float = 0.43
 
     def score(self, evidence: Evidence) -> float:
         combined = (
@@ -130,13 +130,16 @@ class Tuning:
 
 # With embeddings the scores spread differently; these are calibrated the same way.
 SEMANTIC_TUNING = Tuning(
-    weight_retrieval=0.1,
-    weight_coverage=0.1,
-    weight_overlap=0.1,
-    weight_semantic=0.7,
-    confident=0.34,
-    margin=0.08,
-    suggest=0.30,
+    weight_retrieval=0.199,
+    weight_coverage=0.387,
+    weight_overlap=0.0,
+    intent_bonus=0.0,
+    intent_penalty=0.036,
+    unknown_penalty=1.006,
+    weight_semantic=0.647,
+    confident=0.6,
+    margin=0.14,
+    suggest=0.38,
 )
 
 
