@@ -98,15 +98,21 @@ def verdict(passed: bool) -> str:
     return "met" if passed else "MISSED"
 
 
+def skipped_without(*paths: Path) -> bool:
+    """Say so and skip a section when its input files are not there."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"   skipped: {', '.join(missing)} not found")
+    return bool(missing)
+
+
 # --- 1. accuracy -------------------------------------------------------------------------------
 
 
 def accuracy(sample: Path, queries_path: Path) -> None:
     """Both modes: the core engine, and the semantic extra when it is installed."""
     print(f"1. Accuracy on the development set ({sample.parent})")
-    missing = [str(p) for p in (sample, queries_path) if not p.exists()]
-    if missing:
-        print(f"   skipped: {', '.join(missing)} not found")
+    if skipped_without(sample, queries_path):
         return
     queries = read_queries(queries_path)
     modes: list[tuple[str, SentenceEncoder | None]] = [("core install (lexical)", None)]
@@ -235,9 +241,7 @@ def _summed(reports: Sequence[EvalReport]) -> EvalReport:
 
 def learning_from_use(sample: Path, queries_path: Path, folds: int, seed: int) -> None:
     print(f"2. Learning from use: {folds}-fold replay of the development queries")
-    missing = [str(p) for p in (sample, queries_path) if not p.exists()]
-    if missing:
-        print(f"   skipped: {', '.join(missing)} not found")
+    if skipped_without(sample, queries_path):
         return
     queries = read_queries(queries_path)
     in_scope = [q for q in queries if q.expected is not None]

@@ -1,20 +1,23 @@
-"""Running `cedp-bot` in this process, as staff and scripts do, for the command-line tests."""
+"""Running `cedp-bot` in this process, as staff and scripts do, for the command-line tests; and a
+bot with no rate limit for tests that press many buttons in a row."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import pytest
 
 from bot.cli import main
+from bot.core import Bot
+from bot.settings import Settings
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
-from tests.conftest import unit
+from tests.conftest import FakeClock, unit
 
 T = TypeVar("T")
 
@@ -27,6 +30,16 @@ class Ran:
 
 
 Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+async def unthrottled_bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
+    """No per-person rate limit in the way: a wizard or a replay is many presses in a row."""
+    started = await Bot.start(
+        settings.model_copy(update={"rate_limit_per_minute": 100_000}), clock=clock
+    )
+    yield started
+    await started.close()
 
 
 @pytest.fixture

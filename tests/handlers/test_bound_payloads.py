@@ -4,7 +4,6 @@ payload, is refused and changes nothing. The exploits found in issue 9, then the
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,11 +15,10 @@ from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.messages import Choices, Edit, Reply, Text
 from bot.middleware import NOT_YOURS
-from bot.settings import Settings
 from domain.people import Role
 from handlers.faq import ASK_TEAM, HANDED_OVER, NOT_HELPFUL
 from storage.models import Base
-from tests.conftest import FakeClock, join_as
+from tests.conftest import join_as
 
 ODD_QUESTION = "can I bring my dog?"
 REFUSED = [Text(NOT_YOURS)]
@@ -29,13 +27,8 @@ BOOKKEEPING = {"processed_events", "rate_limit_windows"}
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
-    """No rate limit in the way: B presses many buttons in a row."""
-    started = await Bot.start(
-        settings.model_copy(update={"rate_limit_per_minute": 100_000}), clock=clock
-    )
-    yield started
-    await started.close()
+def bot(unthrottled_bot: Bot) -> Bot:
+    return unthrottled_bot
 
 
 async def _rows(bot: Bot) -> dict[str, list[tuple[Any, ...]]]:

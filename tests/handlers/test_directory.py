@@ -5,7 +5,6 @@ requests). The clock stands at Tuesday 24 November 2026, 09:00 UTC (London is on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.middleware import JOIN_FIRST
-from bot.settings import Settings
 from domain.intros import REGIONS, ContactKind, Status
 from domain.people import Role
 from handlers.directory import LeaveRounds, StayInRounds
@@ -35,13 +33,8 @@ SAM = ProfileDraft(
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
-    """No rate limit in the way: a wizard is many presses in a row."""
-    started = await Bot.start(
-        settings.model_copy(update={"rate_limit_per_minute": 100_000}), clock=clock
-    )
-    yield started
-    await started.close()
+def bot(unthrottled_bot: Bot) -> Bot:
+    return unthrottled_bot
 
 
 @pytest.fixture

@@ -3,22 +3,19 @@ when three different people asked alike, staff are told and add it with one tap 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.middleware import NOT_YOURS
-from bot.settings import Settings
 from domain.people import Role
 from handlers.faq import ASK_TEAM, UNSURE
 from handlers.learn import AcceptSuggestion, DismissSuggestion
 from handlers.team import DONT_ADD
 from storage.models import KnowledgeCandidate
 from storage.repositories import Repositories
-from tests.conftest import FakeClock, join_as
+from tests.conftest import join_as
 
 QUESTION = "who pays for all this"  # "did you mean" on the shipped base
 ENTRY_QUESTION = "How is the programme funded?"
@@ -27,12 +24,8 @@ PEOPLE = [("ann", "Ann Archer"), ("ben", "Ben Barker"), ("cat", "Cat Cooper")]
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
-    started = await Bot.start(
-        settings.model_copy(update={"rate_limit_per_minute": 100_000}), clock=clock
-    )
-    yield started
-    await started.close()
+def bot(unthrottled_bot: Bot) -> Bot:
+    return unthrottled_bot
 
 
 @pytest.fixture
