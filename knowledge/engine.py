@@ -9,9 +9,9 @@
 4. Rerank of the best few: retrieval score relative to the best possible for this query, how much
    of the query the entry covers, IDF-weighted overlap with its closest single phrasing (so the
    intent word of "cancel coaching" counts against an entry about booking), a bonus when intent
-   concepts agree, and a penalty for content words the knowledge base has never seen (the mark of
-   a near-miss out-of-scope question such as "cancel my gym membership").
-   With the semantic extra, the cosine similarity to the closest phrasing is added.
+   concepts agree and a penalty when they conflict, and, with the semantic extra, the cosine
+   similarity to the closest phrasing; less a penalty for content words the knowledge base has
+   never seen (the mark of a near-miss out-of-scope question such as "cancel my gym membership").
 5. Decision: answer only when the top score is high and clear of the runner-up, or when the
    question is word for word one of the best entry's phrasings (and no runner-up's); "did you
    mean" when it is middling or close; otherwise decline. The weights and thresholds are
