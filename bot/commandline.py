@@ -30,7 +30,6 @@ from typing import Any, TextIO, TypeAlias, TypeVar
 
 from bot.context import utc_now
 from bot.settings import Settings
-from domain.people import MemberRef, Role
 from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.repositories import Repositories
@@ -39,10 +38,6 @@ Function = TypeVar("Function", bound=Callable[..., Awaitable[Any]])
 Runner = Callable[["Invocation", Mapping[str, Any]], Awaitable[int]]
 
 _CHOSEN = "_cedp_command"  # where argparse keeps the chosen command in its namespace
-
-# Whoever runs `cedp-bot` has the server, its database and its settings, so where a rule asks
-# who is asking (the results role check), the terminal's operator is staff. No member has id 0.
-OPERATOR = MemberRef(0, "the operator at the terminal", Role.STAFF)
 
 
 class CommandFailed(Exception):

@@ -22,3 +22,9 @@ class MemberRef:
     display_name: str
     role: Role
     tags: frozenset[str] = frozenset()
+
+
+# Whoever runs `cedp-bot` has the server, its database and its settings, so where a rule asks
+# who is asking (the results role check, the audit trail), the terminal's operator is staff.
+# No member has id 0.
+OPERATOR = MemberRef(0, "the operator at the terminal", Role.STAFF)

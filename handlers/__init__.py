@@ -8,6 +8,7 @@ from bot.commandline import CliCommands
 from bot.router import Router
 from bot.scheduler import JobKinds
 from handlers import (
+    audit_cli,
     broadcasts,
     broadcasts_cli,
     coaching,
@@ -66,4 +67,5 @@ def all_cli_commands() -> list[CliCommands]:
         coaching_cli.cli,
         intros_cli.cli,
         pulse_cli.cli,
+        audit_cli.cli,
     ]

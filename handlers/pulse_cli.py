@@ -3,7 +3,7 @@
 
 `create` reads the YAML format of services/pulse_file.py and prints the check-in's id alone on
 the last line. `results` goes through the one role check in services.pulse.results: the
-operator at the terminal counts as staff (bot.commandline.OPERATOR), and `--as MEMBER_ID` views
+operator at the terminal counts as staff (domain.people.OPERATOR), and `--as MEMBER_ID` views
 as that member, refused unless they are staff, in which case no file is written. `--json` prints
 one object and nothing else (handlers/pulse_export.py); otherwise the text staff read in chat,
 followed by the paths of the files written.
@@ -19,7 +19,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.commandline import (
-    OPERATOR,
     CliCommands,
     CommandFailed,
     Desk,
@@ -30,7 +29,7 @@ from bot.commandline import (
 from bot.dates import moment_text
 from bot.parsing import whole_number
 from domain.notices import DEFAULT_TIMEZONE
-from domain.people import MemberRef
+from domain.people import OPERATOR, MemberRef
 from handlers.pulse_export import results_csv, results_json, results_png
 from handlers.pulse_results import results_text
 from services import pulse

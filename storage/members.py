@@ -124,6 +124,17 @@ class MemberRepository:
             query = query.where(Member.tags.any(MemberTag.tag == tag))
         return (await self._session.execute(query)).scalars().all()
 
+    async def pseudonym(self, member_id: int) -> str | None:
+        """What the audit trail calls this member (None once they are erased)."""
+        query = select(Member.pseudonym).where(Member.id == member_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def by_pseudonym(self) -> dict[str, tuple[int, str]]:
+        """Every member's pseudonym, to their id and name: how staff read the trail."""
+        query = select(Member.pseudonym, Member.id, Member.display_name)
+        rows = (await self._session.execute(query)).all()
+        return {pseudonym: (member_id, name) for pseudonym, member_id, name in rows}
+
     async def display_names(self) -> Sequence[str]:
         """Every member's name, and nothing else about them."""
         return (await self._session.execute(select(Member.display_name))).scalars().all()

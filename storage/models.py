@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -49,6 +50,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def new_pseudonym() -> str:
+    return f"m-{secrets.token_hex(6)}"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -65,6 +70,11 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The platform they wrote from last: where a broadcast reaches someone with two accounts.
     last_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # What the audit trail calls them. Random, so once the row is erased nothing links the
+    # trail's entries back to the person.
+    pseudonym: Mapped[str] = mapped_column(
+        String(16), index=True, unique=True, default=new_pseudonym
+    )
     identities: Mapped[list[Identity]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -280,3 +290,19 @@ class SecretKey(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One staff action, appended and never changed: the application has no path that updates
+    or deletes a row. `hash` chains each entry to the one before (domain/audit.py)."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    previous_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.arrivals import ArrivalRepository
+from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.candidates import CandidateRepository
 from storage.coaching import CoachingRepository
@@ -35,6 +36,7 @@ class Repositories:
     throttle: ThrottleRepository
     faq: FaqRepository
     candidates: CandidateRepository
+    audit: AuditRepository
     team_questions: TeamQuestionRepository
     outbox: OutboxRepository
     inbox: InboxRepository
@@ -58,6 +60,7 @@ class Repositories:
             throttle=ThrottleRepository(session),
             faq=FaqRepository(session),
             candidates=CandidateRepository(session),
+            audit=AuditRepository(session),
             team_questions=TeamQuestionRepository(session),
             outbox=OutboxRepository(session),
             inbox=InboxRepository(session),

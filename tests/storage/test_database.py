@@ -84,8 +84,8 @@ async def test_a_failed_transaction_leaves_no_trace(database_url: str) -> None:
             async with database.transaction() as session:
                 await session.execute(
                     text(
-                        "INSERT INTO members (display_name, role, created_at) "
-                        "VALUES ('x', 'member', CURRENT_TIMESTAMP)"
+                        "INSERT INTO members (display_name, role, created_at, pseudonym) "
+                        "VALUES ('x', 'member', CURRENT_TIMESTAMP, 'm-x')"
                     )
                 )
                 raise RuntimeError("handler failed")
