@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.synthetic import Generator, SyntheticEntry, entry_texts, known_words, write_yaml
+from domain.people import OPERATOR
 from knowledge.analysis import words
 from knowledge.base import Entry, KnowledgeBase, check_knowledge, load_knowledge
 from knowledge.evaluation import EvalReport, LabelledQuery, evaluate, read_queries
@@ -216,7 +217,7 @@ async def replay_fold(
                     picks += 1
             waiting = await learning.suggestions(repos, knowledge)
             for suggestion in waiting:
-                await learning.accept(repos, knowledge, suggestion.number, REPLAY_NOW)
+                await learning.accept(repos, knowledge, suggestion.number, REPLAY_NOW, OPERATOR)
             learnt = await _reload(source, repos)
             after = evaluate(learnt, held_out)
             moves = Counter(zip(was, (_outcome(learnt, query) for query in scored), strict=True))

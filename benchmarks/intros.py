@@ -35,6 +35,7 @@ from benchmarks.busy_chat import p99
 from bot.core import Bot
 from bot.settings import Settings
 from domain.intros import REGIONS, SUGGESTED_INTERESTS
+from domain.people import OPERATOR
 from services import intros
 from services.intros import RoundPlan, Search
 from storage.repositories import Repositories
@@ -105,7 +106,7 @@ class Bench:
 
     async def one_round(self) -> tuple[float, int]:
         """Seconds for the scheduler to run a round for everyone; how many introductions."""
-        await self.unit(lambda repos: intros.start_round(repos, RoundPlan(), NOW))
+        await self.unit(lambda repos: intros.start_round(repos, RoundPlan(), NOW, OPERATOR))
         began = time.perf_counter()
         await self.bot.scheduler.run_due()
         seconds = time.perf_counter() - began

@@ -22,6 +22,7 @@ from bot.parsing import parse_tags, parse_time
 from bot.payloads import Payload, offer
 from bot.router import Access, Router
 from domain.notices import DEFAULT_TIMEZONE, Category
+from domain.people import MemberRef
 from services import broadcasts
 from services.broadcasts import (
     MAX_CHOICE_CHARS,
@@ -394,7 +395,8 @@ async def composed(event: InboundEvent, ctx: Context, pressed: Compose) -> list[
     if pressed.option is Option.DISCARD:
         await ctx.conversation.finish()
         return [Text(DISCARDED)]
-    return await _schedule(ctx, data)
+    assert event.member is not None
+    return await _schedule(ctx, data, event.member)
 
 
 @router.choice(ComposeTag, access=Access.STAFF, private_only=True)
@@ -409,9 +411,10 @@ async def tag_chosen(event: InboundEvent, ctx: Context, pressed: ComposeTag) -> 
     return await _move(ctx, F.PLATFORM, {**data, "tags": [data["offered"][pressed.index]]})
 
 
-async def _schedule(ctx: Context, data: dict[str, Any]) -> list[Reply]:
+async def _schedule(ctx: Context, data: dict[str, Any], by: MemberRef) -> list[Reply]:
     try:
-        planned = await broadcasts.schedule(ctx.repos, _draft(data), ctx.now, ctx.services.settings)
+        settings = ctx.services.settings
+        planned = await broadcasts.schedule(ctx.repos, _draft(data), ctx.now, settings, by)
     except broadcasts.BroadcastError:
         assert ctx.conversation.state is not None
         step = getattr(F, ctx.conversation.state.step.upper())
@@ -483,7 +486,8 @@ async def stop(event: InboundEvent, ctx: Context, pressed: StopBroadcast) -> lis
         return [Text(f"Fine: broadcast {number} carries on.")]
     try:
         if pressed.action is StopAction.CONFIRM:
-            stopped = await broadcasts.cancel(ctx.repos, number, ctx.now)
+            assert event.member is not None
+            stopped = await broadcasts.cancel(ctx.repos, number, ctx.now, event.member)
             return [
                 Text(f"Cancelled broadcast {number}: {stopped} pending messages will not be sent.")
             ]

@@ -20,6 +20,7 @@ from bot.commandline import (
 from bot.context import utc_now
 from bot.parsing import parse_tags, whole_number
 from domain.notices import Category
+from domain.people import OPERATOR
 from handlers.broadcasts import choice_lines, headline, parse_choices, preview_lines
 from services import broadcasts
 from services.broadcasts import BroadcastError, BroadcastStatus, Draft, checked_send_at
@@ -134,7 +135,7 @@ async def send(
                 raise CommandFailed("not sent")
         async with database.transaction() as session:
             scheduled = await broadcasts.schedule(
-                Repositories.bound_to(session), draft, utc_now(), settings
+                Repositories.bound_to(session), draft, utc_now(), settings, OPERATOR
             )
     print(f"Scheduled for {scheduled.to_send} of {scheduled.recipients} recipients.", file=out)
     print(scheduled.broadcast_id, file=out)
@@ -186,7 +187,7 @@ async def list_all(desk: Desk) -> list[str]:
     "cancel", BROADCAST_ID, help="stop a broadcast: what is still pending is not sent"
 )
 async def cancel(desk: Desk, *, broadcast_id: int) -> list[str]:
-    stopped = await broadcasts.cancel(desk.repos, broadcast_id, desk.now)
+    stopped = await broadcasts.cancel(desk.repos, broadcast_id, desk.now, OPERATOR)
     return [f"cancelled broadcast {broadcast_id}: {stopped} pending messages will not be sent"]
 
 
@@ -202,5 +203,5 @@ async def cancel(desk: Desk, *, broadcast_id: int) -> list[str]:
     help="send a broadcast again to those it failed to reach",
 )
 async def resend(desk: Desk, *, broadcast_id: int, failed: bool) -> list[str]:
-    again = await broadcasts.resend_failed(desk.repos, broadcast_id, desk.now)
+    again = await broadcasts.resend_failed(desk.repos, broadcast_id, desk.now, OPERATOR)
     return [f"broadcast {broadcast_id}: {again} failed deliveries will be sent again"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.commandline import CliCommands, Desk, argument, parsed_by, read_text_file
 from bot.parsing import whole_number
+from domain.people import OPERATOR
 from services import coaching as rules
 from services.coaching import Session, upcoming_sessions
 from services.coaching_import import export_coaches, import_coaches, read_coaches
@@ -36,7 +37,7 @@ def iso_utc(moment: datetime) -> str:
 )
 async def import_file(desk: Desk, *, file: Path) -> list[str]:
     entries = read_coaches(read_text_file(file), str(file))
-    report = await import_coaches(desk.repos, entries, desk.now)
+    report = await import_coaches(desk.repos, entries, desk.now, OPERATOR)
     return [
         *(f"added\t{name}" for name in report.added),
         *(f"updated\t{name}" for name in report.updated),

@@ -15,6 +15,7 @@ from bot.commandline import CliCommands, CommandFailed, Desk, argument, parsed_b
 from bot.parsing import parse_tags, parse_time, whole_number
 from domain.intros import ConsentKind
 from domain.notices import DEFAULT_TIMEZONE
+from domain.people import OPERATOR
 from services import intros
 from services.intros import ROUND_CADENCES_WEEKS, RoundPlan, Stats
 from storage.intros import IntroRound
@@ -131,7 +132,7 @@ async def start(
     if at is not None and at < desk.now:
         raise CommandFailed(f"not started: {_utc(at)} UTC is in the past")
     plan = RoundPlan(tuple(tags), buddies, every, cooldown_weeks, at)
-    started = await intros.start_round(desk.repos, plan, desk.now)
+    started = await intros.start_round(desk.repos, plan, desk.now, OPERATOR)
     return [
         f"Round {started.id}: {segment(started)}, {cadence(started)}, cooldown "
         f"{started.cooldown_weeks} weeks; first run {_utc(started.next_at)} UTC.",
@@ -149,7 +150,7 @@ ROUND_ID = argument(
 
 @rounds_group.command("stop", ROUND_ID, help="stop a round: it does not run again")
 async def stop(desk: Desk, *, round_id: int) -> list[str]:
-    stopped = await intros.stop_round(desk.repos, round_id, desk.now)
+    stopped = await intros.stop_round(desk.repos, round_id, desk.now, OPERATOR)
     return [f"round {stopped.id} stopped at {_utc(stopped.stopped_at)} UTC; it will not run again"]
 
 
@@ -188,7 +189,7 @@ async def _withdrawn_now(desk: Desk, member_id: int) -> int:
     help="take a member out of searches and rounds; their open introductions are withdrawn",
 )
 async def suspend(desk: Desk, *, member_id: int) -> list[str]:
-    entry = await intros.set_suspended(desk.repos, member_id, True, desk.now)
+    entry = await intros.set_suspended(desk.repos, member_id, True, desk.now, OPERATOR)
     if entry.suspended_at != desk.now:
         return [f"member {member_id} ({entry.name}) was suspended already"]
     withdrawn = await _withdrawn_now(desk, member_id)
@@ -200,5 +201,5 @@ async def suspend(desk: Desk, *, member_id: int) -> list[str]:
 
 @group.command("restore", MEMBER_ID, help="give a suspended member their place back")
 async def restore(desk: Desk, *, member_id: int) -> list[str]:
-    entry = await intros.set_suspended(desk.repos, member_id, False, desk.now)
+    entry = await intros.set_suspended(desk.repos, member_id, False, desk.now, OPERATOR)
     return [f"member {member_id} ({entry.name}) is in the directory again"]

@@ -65,8 +65,9 @@ async def learn(event: InboundEvent, ctx: Context) -> list[Reply]:
 @router.choice(AcceptSuggestion, access=Access.STAFF, private_only=True)
 async def accepted(event: InboundEvent, ctx: Context, pressed: AcceptSuggestion) -> list[Reply]:
     try:
+        assert event.member is not None
         suggestion = await learning.accept(
-            ctx.repos, ctx.services.knowledge.current, pressed.number, ctx.now
+            ctx.repos, ctx.services.knowledge.current, pressed.number, ctx.now, event.member
         )
     except learning.LearningError as error:
         return [Text(f"Not added: {error}. Send /learn for the current ones.")]

@@ -20,7 +20,7 @@ from bot.messages import (
 from bot.parsing import parse_role, parse_tags
 from bot.payloads import Payload, offer
 from bot.router import Access, Router
-from domain.people import Role
+from domain.people import MemberRef, Role
 from handlers.start import main_menu
 from services import members as membership
 from storage.invites import RedeemFailure, format_code, looks_like_code
@@ -195,16 +195,19 @@ async def invite(event: InboundEvent, ctx: Context) -> list[Reply]:
         tags = parse_tags(",".join(args[1:]))
     except ValueError as error:
         return [Text(f"{error}. Usage: /invite ROLE [tags], e.g. /invite member new-ceo,london")]
-    return [Text(await _new_invite_text(ctx, role, tags))]
+    assert event.member is not None
+    return [Text(await _new_invite_text(ctx, event.member, role, tags))]
 
 
 @router.choice(InviteRole, access=Access.STAFF, private_only=True)
 async def invite_role_chosen(event: InboundEvent, ctx: Context, pressed: InviteRole) -> list[Reply]:
     assert isinstance(event.content, ChoicePress)
-    return [Edit(event.content.message_id, await _new_invite_text(ctx, pressed.role, []))]
+    assert event.member is not None
+    text = await _new_invite_text(ctx, event.member, pressed.role, [])
+    return [Edit(event.content.message_id, text)]
 
 
-async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:
+async def _new_invite_text(ctx: Context, by: MemberRef, role: Role, tags: list[str]) -> str:
     created = await membership.create_invite(
         ctx.repos,
         role=role,
@@ -212,6 +215,7 @@ async def _new_invite_text(ctx: Context, role: Role, tags: list[str]) -> str:
         uses=CHAT_INVITE_USES,
         valid_for=timedelta(days=CHAT_INVITE_DAYS),
         now=ctx.now,
+        by=by,
     )
     tag_note = f" with tags {', '.join(created.tags)}" if created.tags else ""
     return (

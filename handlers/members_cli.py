@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.commandline import Argument, CliCommands, Desk, argument, parsed_by
 from bot.parsing import parse_account, parse_duration, parse_role, parse_tags, whole_number
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import members as membership
 from services.members import Account
 from storage.invites import format_code
@@ -81,7 +81,7 @@ async def create_invite(
     desk: Desk, *, role: Role, tags: list[str], uses: int, expires: timedelta | None
 ) -> list[str]:
     invite = await membership.create_invite(
-        desk.repos, role=role, tags=tags, uses=uses, valid_for=expires, now=desk.now
+        desk.repos, role=role, tags=tags, uses=uses, valid_for=expires, now=desk.now, by=OPERATOR
     )
     expiry = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC" if invite.expires_at else "never"
     return [
@@ -110,7 +110,7 @@ async def list_invites(desk: Desk) -> list[str]:
     help="withdraw an invite code",
 )
 async def revoke_invite(desk: Desk, *, code: str) -> list[str]:
-    await membership.revoke_invite(desk.repos, code)
+    await membership.revoke_invite(desk.repos, code, desk.now, OPERATOR)
     return [f"revoked {code}"]
 
 
@@ -145,14 +145,14 @@ async def add_member(
     desk: Desk, *, name: str, role: Role, tags: list[str], identity: Account | None
 ) -> list[str]:
     member = await membership.add_member(
-        desk.repos, name=name, role=role, tags=tags, account=identity, now=desk.now
+        desk.repos, name=name, role=role, tags=tags, account=identity, now=desk.now, by=OPERATOR
     )
     return [describe_member(member)]
 
 
 @members.command("remove", MEMBER_ID, help="remove a member and everything linked to them")
 async def remove_member(desk: Desk, *, member_id: int) -> list[str]:
-    await membership.remove_member(desk.repos, member_id)
+    await membership.remove_member(desk.repos, member_id, desk.now, OPERATOR)
     return [f"removed member {member_id} and everything linked to them"]
 
 
@@ -160,7 +160,8 @@ async def remove_member(desk: Desk, *, member_id: int) -> list[str]:
     "set-role", MEMBER_ID, _role("role", "the new role"), help="change a member's role"
 )
 async def set_role(desk: Desk, *, member_id: int, role: Role) -> list[str]:
-    return [describe_member(await membership.set_role(desk.repos, member_id, role))]
+    changed = await membership.set_role(desk.repos, member_id, role, desk.now, OPERATOR)
+    return [describe_member(changed)]
 
 
 @members.command(
@@ -171,5 +172,7 @@ async def set_role(desk: Desk, *, member_id: int, role: Role) -> list[str]:
     help="add or remove a member's tags",
 )
 async def tag_member(desk: Desk, *, member_id: int, add: list[str], remove: list[str]) -> list[str]:
-    member = await membership.change_tags(desk.repos, member_id, add=add, remove=remove)
+    member = await membership.change_tags(
+        desk.repos, member_id, add=add, remove=remove, now=desk.now, by=OPERATOR
+    )
     return [describe_member(member)]

@@ -360,7 +360,8 @@ async def show_checkins(event: InboundEvent, ctx: Context, pressed: ShowCheckins
 @_polite
 async def show_results(event: InboundEvent, ctx: Context, pressed: ShowResults) -> list[Reply]:
     """Results through the one role check in services.pulse, as the command line's are."""
-    shown = await pulse.results(ctx.repos, event.member, pressed.checkin, ctx.services.settings)
+    settings = ctx.services.settings
+    shown = await pulse.results(ctx.repos, event.member, pressed.checkin, settings, ctx.now)
     text = results_text(shown, await zone_of(ctx, _me(event).id))
     return [in_place(event, text, [offer("Back to the list", ShowCheckins())])]
 
@@ -385,7 +386,7 @@ async def ask_close(event: InboundEvent, ctx: Context, pressed: AskClose) -> lis
 @router.choice(ConfirmClose, access=Access.STAFF, private_only=True)
 @_polite
 async def confirm_close(event: InboundEvent, ctx: Context, pressed: ConfirmClose) -> list[Reply]:
-    closed = await pulse.close(ctx.repos, pressed.checkin, ctx.now)
+    closed = await pulse.close(ctx.repos, pressed.checkin, ctx.now, _me(event))
     _, respondents, _ = await ctx.repos.pulse.participation(closed.id)
     text = closed_text(closed, respondents)
     return [in_place(event, text, [offer(f"Results #{closed.id}", ShowResults(closed.id))])]
@@ -481,7 +482,7 @@ async def create(event: InboundEvent, ctx: Context, pressed: CreateCheckin) -> l
     except DefinitionRefused as refused:
         return await _paste_again(ctx, refused)
     await ctx.conversation.finish()
-    made = await pulse.create(ctx.repos, definition, ctx.now)
+    made = await pulse.create(ctx.repos, definition, ctx.now, _me(event))
     zone = await zone_of(ctx, _me(event).id)
     opens, closes = _opening(made.opens_at, ctx, zone), when(made.closes_at, zone)
     text = f"Check-in #{made.id} “{made.title}” created: it opens {opens} and closes {closes}."

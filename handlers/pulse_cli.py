@@ -63,7 +63,7 @@ def _one_field(text: str) -> str:
 )
 async def create(desk: Desk, *, file: Path) -> list[str]:
     definition = read_definition(read_text_file(file), str(file), desk.now)
-    checkin = await pulse.create(desk.repos, definition, desk.now)
+    checkin = await pulse.create(desk.repos, definition, desk.now, OPERATOR)
     questions = ", ".join(f"{q.id} ({q.kind})" for q in definition.questions)
     lines = [
         f"Check-in {checkin.id} “{checkin.title}”: {_when(checkin)}.",
@@ -103,7 +103,7 @@ CHECKIN_ID = argument(
 
 @group.command("close", CHECKIN_ID, help="close a check-in now: it takes no more answers")
 async def close(desk: Desk, *, checkin_id: int) -> list[str]:
-    closed = await pulse.close(desk.repos, checkin_id, desk.now)
+    closed = await pulse.close(desk.repos, checkin_id, desk.now, OPERATOR)
     return [
         f"check-in {closed.id} “{closed.title}” is closed; see `cedp-bot pulse results {closed.id}`"
     ]
@@ -158,7 +158,7 @@ async def results(
     viewer_id: int | None,
 ) -> list[str]:
     viewer = await _viewer(desk, viewer_id)
-    shown = await pulse.results(desk.repos, viewer, checkin_id, desk.settings)
+    shown = await pulse.results(desk.repos, viewer, checkin_id, desk.settings, desk.now)
     files = {path: build(shown) for path, build in ((png, results_png), (csv, _csv_bytes)) if path}
     for path, data in files.items():
         _write(path, data)

@@ -35,7 +35,7 @@ async def close(job: DueJob, ctx: JobContext) -> None:
     """Close it at its closing time and tell staff once, in counts only; one that staff
     closed early was closed already, and they saw the counts then."""
     try:
-        closed = await pulse.close(ctx.repos, job.payload["checkin"], ctx.now)
+        closed = await pulse.close(ctx.repos, job.payload["checkin"], ctx.now, by=None)
     except PulseError:
         return
     _, respondents, _ = await ctx.repos.pulse.participation(closed.id)

@@ -78,12 +78,19 @@ async def answer_typed(event: InboundEvent, ctx: Context) -> list[Reply]:
     """Send the answer, then offer to learn the question as a way of asking an entry it
     plausibly means: only the candidates the engine would itself suggest as "did you mean"."""
     assert isinstance(event.content, TextMessage) and ctx.conversation.state is not None
+    assert event.member is not None
     question_id = int(ctx.conversation.state.data["question_id"])
     await ctx.conversation.finish()
     knowledge = ctx.services.knowledge.current
     try:
         row = await team.answer_question(
-            ctx.repos, knowledge, ctx.services.askers, question_id, event.content.text, ctx.now
+            ctx.repos,
+            knowledge,
+            ctx.services.askers,
+            question_id,
+            event.content.text,
+            ctx.now,
+            by=event.member,
         )
     except team.TeamDeskError as error:
         return [Text(f"Not sent: {error}.")]

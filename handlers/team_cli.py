@@ -17,6 +17,7 @@ from bot.commandline import (
     parsed_by,
 )
 from bot.parsing import whole_number
+from domain.people import OPERATOR
 from handlers.faq_cli import KB_OPTION, knowledge_for
 from knowledge.base import KnowledgeBase, check_knowledge, load_knowledge
 from knowledge.evaluation import evaluate, read_queries
@@ -109,7 +110,14 @@ async def answer(
     knowledge = load_knowledge(kb or desk.settings.knowledge_path)
     askers = AskerDigests(await secret_in(desk.settings, desk.repos.keys, desk.now))
     row = await team.answer_question(
-        desk.repos, knowledge, askers, question_id, text, desk.now, linking=alternate_of
+        desk.repos,
+        knowledge,
+        askers,
+        question_id,
+        text,
+        desk.now,
+        by=OPERATOR,
+        linking=alternate_of,
     )
     lines = [f"answered #{row.id}; the answer is on its way to {row.asker_name}"]
     if alternate_of:
@@ -167,7 +175,7 @@ async def suggestions(desk: Desk, *, kb: Path | None) -> list[str]:
 )
 async def accept(desk: Desk, *, number: int, kb: Path | None) -> list[str]:
     knowledge = await _live_knowledge(desk, kb)
-    suggestion = await learning.accept(desk.repos, knowledge, number, desk.now)
+    suggestion = await learning.accept(desk.repos, knowledge, number, desk.now, OPERATOR)
     return [f"added «{suggestion.text}» as a way of asking {suggestion.entry.id}"]
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from bot.settings import Settings
 from domain.errors import Refusal
 from domain.notices import Category, Preferences
+from domain.people import MemberRef
+from services.audit import Action, record
 from services.settings import preferences_for
 from storage.broadcasts import (
     Broadcast,
@@ -217,7 +219,9 @@ async def plan(repos: Repositories, draft: Draft, now: datetime, settings: Setti
     return Plan(draft, tuple(d for d in deliveries if d is not None))
 
 
-async def schedule(repos: Repositories, draft: Draft, now: datetime, settings: Settings) -> Plan:
+async def schedule(
+    repos: Repositories, draft: Draft, now: datetime, settings: Settings, by: MemberRef
+) -> Plan:
     """Create the broadcast and every recipient's row; returns the plan with the id set."""
     planned = await plan(repos, draft, now, settings)
     if not planned.recipients:
@@ -234,6 +238,16 @@ async def schedule(repos: Repositories, draft: Draft, now: datetime, settings: S
         send_at=checked.send_at,
         now=now,
         deliveries=planned.deliveries,
+    )
+    await record(
+        repos,
+        by,
+        Action.BROADCAST_SEND,
+        f"broadcast:{broadcast.id}",
+        now,
+        recipients=planned.recipients,
+        send_at=checked.send_at.isoformat(timespec="minutes"),
+        segment=",".join(checked.tags) or "everyone",
     )
     return replace(planned, broadcast_id=broadcast.id)
 
@@ -385,20 +399,28 @@ async def list_broadcasts(repos: Repositories, limit: int | None = None) -> list
     return [await status(repos, b.id) for b in await repos.broadcasts.list(limit)]
 
 
-async def cancel(repos: Repositories, broadcast_id: int, now: datetime) -> int:
+async def cancel(repos: Repositories, broadcast_id: int, now: datetime, by: MemberRef) -> int:
     """Cancel what is still pending; returns how many will not be sent."""
     broadcast = await _broadcast(repos, broadcast_id)
     if broadcast.cancelled_at is not None:
         raise BroadcastError(f"broadcast {broadcast_id} was cancelled already")
-    return await repos.broadcasts.cancel(broadcast, now)
+    stopped = await repos.broadcasts.cancel(broadcast, now)
+    await record(
+        repos, by, Action.BROADCAST_CANCEL, f"broadcast:{broadcast_id}", now, unsent=stopped
+    )
+    return stopped
 
 
-async def resend_failed(repos: Repositories, broadcast_id: int, now: datetime) -> int:
+async def resend_failed(
+    repos: Repositories, broadcast_id: int, now: datetime, by: MemberRef
+) -> int:
     """Send again to those it failed to reach; returns how many."""
     broadcast = await _broadcast(repos, broadcast_id)
     if broadcast.cancelled_at is not None:
         raise BroadcastError(f"broadcast {broadcast_id} was cancelled")
-    return await repos.broadcasts.resend_failed(broadcast_id, now)
+    again = await repos.broadcasts.resend_failed(broadcast_id, now)
+    await record(repos, by, Action.BROADCAST_RESEND, f"broadcast:{broadcast_id}", now, again=again)
+    return again
 
 
 async def answer(

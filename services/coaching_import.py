@@ -36,7 +36,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.parsing import parse_account, whole_number
 from domain.coaching import CoachKind, DayException, SessionFormat, WeeklyWindow
 from domain.notices import DEFAULT_TIMEZONE, parse_timezone
-from domain.people import Role
+from domain.people import MemberRef, Role
+from services.audit import Action, record
 from services.coaching import CoachingError
 from services.members import Account
 from services.yaml_nodes import (
@@ -293,7 +294,7 @@ async def _importone(repos: Repositories, entry: CoachEntry, now: datetime) -> b
 
 
 async def import_coaches(
-    repos: Repositories, entries: Sequence[CoachEntry], now: datetime
+    repos: Repositories, entries: Sequence[CoachEntry], now: datetime, by: MemberRef
 ) -> ImportReport:
     """Add new coaches and update changed ones; `ImportRefused` (so the caller's transaction
     rolls back) when any entry cannot be matched to one coach and one member."""
@@ -309,6 +310,8 @@ async def import_coaches(
         )
     if problems:
         raise ImportRefused(problems)
+    counts = {"added": len(report.added), "updated": len(report.updated)}
+    await record(repos, by, Action.COACHES_IMPORT, "coaches", now, **counts)
     return report
 
 

@@ -30,6 +30,8 @@ from domain.intros import (
     new_in_post,
     pair_up,
 )
+from domain.people import MemberRef
+from services.audit import Action, member_label, record
 from storage.intros import DirectoryProfile, Introduction, IntroParty, IntroRound
 from storage.models import Member
 from storage.repositories import Repositories
@@ -285,7 +287,7 @@ async def leave(repos: Repositories, member_id: int, now: datetime) -> int:
 
 
 async def set_suspended(
-    repos: Repositories, member_id: int, suspended: bool, now: datetime
+    repos: Repositories, member_id: int, suspended: bool, now: datetime, by: MemberRef
 ) -> DirectoryProfile:
     """Staff pause (or restore) a member's place in the directory: while paused they are in no
     search and no round, ask for nothing, and their open introductions are withdrawn."""
@@ -299,6 +301,8 @@ async def set_suspended(
     entry.suspended_at = now if suspended else None
     kind = ConsentKind.SUSPENDED if suspended else ConsentKind.RESTORED
     await repos.intros.record(member_id, kind, now)
+    action = Action.DIRECTORY_SUSPEND if suspended else Action.DIRECTORY_RESTORE
+    await record(repos, by, action, await member_label(repos, member_id), now)
     return entry
 
 
@@ -695,7 +699,9 @@ async def set_rounds(
     return entry
 
 
-async def start_round(repos: Repositories, plan: RoundPlan, now: datetime) -> IntroRound:
+async def start_round(
+    repos: Repositories, plan: RoundPlan, now: datetime, by: MemberRef
+) -> IntroRound:
     """Staff start a round, once or every `every_weeks` (2 or 4); its first run is a job."""
     if plan.every_weeks is not None and plan.every_weeks not in ROUND_CADENCES_WEEKS:
         raise IntrosError("a round repeats every 2 or every 4 weeks")
@@ -714,6 +720,10 @@ async def start_round(repos: Repositories, plan: RoundPlan, now: datetime) -> In
         )
     )
     await _schedule_run(repos, created, first)
+    segment = ",".join(created.tags) or "everyone"
+    await record(
+        repos, by, Action.INTRO_ROUND_START, f"intro-round:{created.id}", now, segment=segment
+    )
     return created
 
 
@@ -721,7 +731,9 @@ async def _schedule_run(repos: Repositories, round_: IntroRound, at: datetime) -
     await repos.jobs.schedule(ROUND, {"round": round_.id}, at, f"{ROUND}:{round_.id}:{round_.runs}")
 
 
-async def stop_round(repos: Repositories, round_id: int, now: datetime) -> IntroRound:
+async def stop_round(
+    repos: Repositories, round_id: int, now: datetime, by: MemberRef
+) -> IntroRound:
     found = await repos.intros.round(round_id, lock=True)
     if found is None:
         raise IntrosError(f"there is no round {round_id}")
@@ -729,6 +741,7 @@ async def stop_round(repos: Repositories, round_id: int, now: datetime) -> Intro
         found.stopped_at = now
         found.next_at = None
         await repos.jobs.cancel(f"{ROUND}:{found.id}:{found.runs}")
+        await record(repos, by, Action.INTRO_ROUND_STOP, f"intro-round:{found.id}", now)
     return found
 
 

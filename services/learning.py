@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import Refusal
+from domain.people import MemberRef
 from knowledge.base import Entry, KnowledgeBase, phrasing_key
 from knowledge.learning import Candidate, Group, groups, ready
+from services.audit import Action, record
 from storage.candidates import CandidateState
 from storage.repositories import Repositories
 
@@ -143,12 +145,13 @@ async def _settle(repos: Repositories, suggestion: Suggestion, state: CandidateS
 
 
 async def accept(
-    repos: Repositories, knowledge: KnowledgeBase, number: int, now: datetime
+    repos: Repositories, knowledge: KnowledgeBase, number: int, now: datetime, by: MemberRef
 ) -> Suggestion:
     """Add suggestion `number` as an alternate of its entry (live at the next reload check)."""
     suggestion = await _find(repos, knowledge, number)
     await _settle(repos, suggestion, CandidateState.ACCEPTED)
     await repos.faq.add_alternate(suggestion.entry.id, suggestion.text, now)
+    await record(repos, by, Action.KB_ACCEPT, f"kb-entry:{suggestion.entry.id}", now)
     return suggestion
 
 

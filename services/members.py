@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import Refusal
-from domain.people import Role
+from domain.people import MemberRef, Role
+from services.audit import Action, member_label, record
 from storage.invites import RedeemFailure, format_code
 from storage.models import Invite, Member
 from storage.repositories import Repositories
@@ -56,18 +57,21 @@ async def create_invite(
     uses: int = 1,
     valid_for: timedelta | None,
     now: datetime,
+    by: MemberRef,
 ) -> Invite:
     """A fresh code that admits `uses` people with `role` and `tags`; None `valid_for` never
     expires."""
     if not 1 <= uses <= MAX_INVITE_USES:
         raise MembershipError(f"an invite admits from 1 to {MAX_INVITE_USES} people")
-    return await repos.invites.create(
+    invite = await repos.invites.create(
         role=role,
         tags=tags,
         max_uses=uses,
         expires_at=now + valid_for if valid_for is not None else None,
         now=now,
     )
+    await record(repos, by, Action.INVITE_CREATE, f"invite:{invite.id}", now, role=role, uses=uses)
+    return invite
 
 
 async def list_invites(repos: Repositories, now: datetime) -> list[InviteStatus]:
@@ -76,9 +80,11 @@ async def list_invites(repos: Repositories, now: datetime) -> list[InviteStatus]
     ]
 
 
-async def revoke_invite(repos: Repositories, code: str) -> None:
-    if not await repos.invites.revoke(code):
+async def revoke_invite(repos: Repositories, code: str, now: datetime, by: MemberRef) -> None:
+    invite_id = await repos.invites.revoke(code)
+    if invite_id is None:
         raise MembershipError(f"no invite with code {code}")
+    await record(repos, by, Action.INVITE_REVOKE, f"invite:{invite_id}", now)
 
 
 async def join(
@@ -134,6 +140,7 @@ async def add_member(
     tags: Sequence[str] = (),
     account: Account | None = None,
     now: datetime,
+    by: MemberRef,
 ) -> Member:
     """A member added by staff, without an invite; an account belongs to one member only."""
     if account is not None and await repos.members.find_by_identity(*account):
@@ -141,18 +148,24 @@ async def add_member(
     member = await repos.members.create(
         display_name=name, role=role, tags=tags, now=now, identity=account
     )
+    await record(repos, by, Action.MEMBER_ADD, member.pseudonym, now, role=role)
     return await get_member(repos, member.id)
 
 
-async def remove_member(repos: Repositories, member_id: int) -> None:
+async def remove_member(repos: Repositories, member_id: int, now: datetime, by: MemberRef) -> None:
     """The member goes with their accounts and tags."""
-    if not await repos.members.remove(member_id):
-        raise MembershipError(f"no member with id {member_id}")
+    await get_member(repos, member_id)
+    await record(repos, by, Action.MEMBER_REMOVE, await member_label(repos, member_id), now)
+    await repos.members.remove(member_id)
 
 
-async def set_role(repos: Repositories, member_id: int, role: Role) -> Member:
+async def set_role(
+    repos: Repositories, member_id: int, role: Role, now: datetime, by: MemberRef
+) -> Member:
     member = await get_member(repos, member_id)
+    before = member.role
     await repos.members.set_role(member, role)
+    await record(repos, by, Action.MEMBER_ROLE, member.pseudonym, now, before=before, after=role)
     return member
 
 
@@ -162,9 +175,14 @@ async def change_tags(
     *,
     add: Sequence[str] = (),
     remove: Sequence[str] = (),
+    now: datetime,
+    by: MemberRef,
 ) -> Member:
     if not add and not remove:
         raise MembershipError("say which tags to add or remove")
     member = await get_member(repos, member_id)
     await repos.members.change_tags(member, add=add, remove=remove)
+    changed = {"added": ",".join(add), "removed": ",".join(remove)}
+    facts = {key: value for key, value in changed.items() if value}
+    await record(repos, by, Action.MEMBER_TAGS, member.pseudonym, now, **facts)
     return member

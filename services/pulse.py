@@ -34,6 +34,7 @@ from domain.pulse import (
     sending_time,
     signpost,
 )
+from services.audit import Action, record
 from services.settings import preferences, preferences_for
 from storage.members import in_segment
 from storage.models import Member
@@ -78,12 +79,15 @@ def _key(checkin_id: int, what: str, member_id: int | None = None) -> str:
     return f"pulse:{checkin_id}:{what}" + ("" if member_id is None else f":{member_id}")
 
 
-async def create(repos: Repositories, definition: Definition, now: datetime) -> PulseCheckin:
+async def create(
+    repos: Repositories, definition: Definition, now: datetime, by: MemberRef
+) -> PulseCheckin:
     """Keep a check-in and schedule its opening (now, if that time has passed) and closing."""
     checkin = await repos.pulse.add(definition, now)
     payload = {"checkin": checkin.id}
     await repos.jobs.schedule(OPEN, payload, max(definition.opens, now), _key(checkin.id, "open"))
     await repos.jobs.schedule(CLOSE, payload, definition.closes, _key(checkin.id, "close"))
+    await record(repos, by, Action.PULSE_CREATE, f"checkin:{checkin.id}", now)
     return checkin
 
 
@@ -130,9 +134,11 @@ async def open_checkin(
     return len(members)
 
 
-async def close(repos: Repositories, checkin_id: int, now: datetime) -> PulseCheckin:
-    """Close a check-in (at its closing time, or early when staff ask): it takes no more
-    answers and sends nothing more."""
+async def close(
+    repos: Repositories, checkin_id: int, now: datetime, by: MemberRef | None
+) -> PulseCheckin:
+    """Close a check-in (at its closing time, `by` None, or early when staff `by` ask): it
+    takes no more answers and sends nothing more."""
     checkin = await get(repos, checkin_id, lock=True)
     if checkin.state == State.CLOSED:
         raise PulseError(f"Check-in {checkin_id} is already closed.")
@@ -145,6 +151,8 @@ async def close(repos: Repositories, checkin_id: int, now: datetime) -> PulseChe
         # The closing job is not needed. At or after its time this may be that very job
         # running, and cancelling it would roll its own work back.
         await repos.jobs.cancel(_key(checkin.id, "close"))
+    if by is not None:
+        await record(repos, by, Action.PULSE_CLOSE, f"checkin:{checkin.id}", now)
     return checkin
 
 
@@ -412,11 +420,17 @@ async def _trend(
 
 
 async def results(
-    repos: Repositories, viewer: MemberRef | None, checkin_id: int, settings: Settings
+    repos: Repositories,
+    viewer: MemberRef | None,
+    checkin_id: int,
+    settings: Settings,
+    now: datetime,
 ) -> Results:
     """A check-in's results as `viewer` may see them: refused unless they are staff; nothing
-    before close or under the threshold (domain.pulse.release decides)."""
+    before close or under the threshold (domain.pulse.release decides). Each viewing is in the
+    audit trail."""
     require_staff(viewer)
+    assert viewer is not None
     checkin = await get(repos, checkin_id)
     policy = policy_of(settings)
     sent, respondents, _ = await repos.pulse.participation(checkin.id)
@@ -427,4 +441,8 @@ async def results(
         for position, result in enumerate(shown.questions):
             if result.question.kind is not QuestionKind.TEXT:
                 trends[position] = await _trend(repos, checkin, result.question, policy, known)
+    released = "yes" if shown.released else "no"
+    await record(
+        repos, viewer, Action.PULSE_RESULTS, f"checkin:{checkin.id}", now, released=released
+    )
     return Results(checkin, sent, shown, trends, policy)

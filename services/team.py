@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain.errors import Refusal
+from domain.people import MemberRef
 from knowledge.base import Entry, KnowledgeBase
+from services.audit import Action, record
 from services.learning import MAX_ALTERNATE_CHARS, AskerDigests, asker, keep_candidate
 from storage.models import TeamQuestion
 from storage.repositories import Repositories
@@ -39,6 +41,7 @@ async def answer_question(
     answer: str,
     now: datetime,
     *,
+    by: MemberRef,
     linking: str | None = None,
 ) -> TeamQuestion:
     """Record the team's answer and queue it for the asker, exactly once. The reply address is
@@ -69,6 +72,7 @@ async def answer_question(
         entries |= {linking} if linking else set()
         digests = {entry_id: askers.digest(entry_id, who) for entry_id in sorted(entries)}
         await repos.team_questions.forget_asker(row, digests)
+    await record(repos, by, Action.TEAM_ANSWER, f"team-question:{row.id}", now)
     return row
 
 

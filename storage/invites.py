@@ -79,9 +79,15 @@ class InviteRepository:
     async def list(self) -> Sequence[Invite]:
         return (await self._session.execute(select(Invite).order_by(Invite.id))).scalars().all()
 
-    async def revoke(self, code: str) -> bool:
-        query = update(Invite).where(Invite.code == normalise_code(code)).values(revoked=True)
-        return (await self._session.execute(query)).rowcount > 0
+    async def revoke(self, code: str) -> int | None:
+        """Withdraw the code; the invite's id, or None when there is no such code."""
+        query = (
+            update(Invite)
+            .where(Invite.code == normalise_code(code))
+            .values(revoked=True)
+            .returning(Invite.id)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def redeem(self, code: str, now: datetime) -> Invite | RedeemFailure:
         """Use one place on the invite, or say why it cannot be used."""

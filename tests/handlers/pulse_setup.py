@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import pulse
 from services.pulse_file import read_definition
 from storage.repositories import Repositories
@@ -39,7 +39,7 @@ async def created(
     text = definition_text(now + opens_in, now + opens_in + lasts, segment)
 
     async def make(repos: Repositories) -> int:
-        made = await pulse.create(repos, read_definition(text, "test", now), now)
+        made = await pulse.create(repos, read_definition(text, "test", now), now, OPERATOR)
         return made.id
 
     return await unit(bot.services.database, make)

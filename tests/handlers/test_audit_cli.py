@@ -1,5 +1,5 @@
-"""`cedp-bot audit list` reads the trail, filtered by time and actor; `audit verify` says it is
-intact, or names the first entry that does not fit."""
+"""`cedp-bot audit list` reads the trail, filtered by time and actor, naming the members it
+still can; `audit verify` says it is intact, or names the first entry that does not fit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 
+from domain.people import Role
+from services.audit import terminal_actor
 from storage.database import Database
 from storage.models import AuditEntry
 from storage.repositories import Repositories
@@ -34,6 +36,40 @@ def test_the_trail_is_listed_oldest_first_and_filtered(cedp_bot: Cli, database_u
     assert [line.split("  ")[-1] for line in since] == ["broadcast 1", "broadcast 2"]
     mine = succeeded(cedp_bot, "audit", "list", "--actor", "cli").splitlines()
     assert [line.split("  ")[-1] for line in mine] == ["broadcast 1"]
+
+
+def _member(database_url: str, name: str) -> tuple[int, str]:
+    async def work(repos: Repositories) -> tuple[int, str]:
+        made = await repos.members.create(display_name=name, role=Role.MEMBER, tags=(), now=NOW)
+        return made.id, made.pseudonym
+
+    return in_database(database_url, work)
+
+
+def test_a_terminal_action_names_the_login_and_the_member_while_they_are_here(
+    cedp_bot: Cli, database_url: str
+) -> None:
+    member_id, pseudonym = _member(database_url, "Dana Ode")
+    succeeded(cedp_bot, "members", "set-role", str(member_id), "coach")
+    [line] = succeeded(cedp_bot, "audit", "list").splitlines()
+    assert f"  {terminal_actor()}  member.role  {pseudonym} (Dana Ode, #{member_id})" in line
+    assert line.endswith("after=coach before=member")
+    succeeded(cedp_bot, "members", "remove", str(member_id))
+    lines = succeeded(cedp_bot, "audit", "list").splitlines()
+    assert "Dana Ode" not in "\n".join(lines) and lines[-1].endswith(f"member.remove  {pseudonym}")
+
+
+def test_an_actor_may_be_given_as_a_member_id(cedp_bot: Cli, database_url: str) -> None:
+    member_id, pseudonym = _member(database_url, "Eli Staff")
+
+    async def act(repos: Repositories) -> None:
+        await repos.audit.append(pseudonym, "broadcast.send", "broadcast:1", NOW)
+        await repos.audit.append("terminal:ops", "broadcast.send", "broadcast:2", NOW)
+
+    in_database(database_url, act)
+    [line] = succeeded(cedp_bot, "audit", "list", "--actor", str(member_id)).splitlines()
+    assert line.endswith("broadcast:1")
+    assert "no member with that id" in refused(cedp_bot, "audit", "list", "--actor", "999999")
 
 
 def test_a_bad_time_is_refused_politely(cedp_bot: Cli) -> None:

@@ -13,7 +13,7 @@ from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.middleware import JOIN_FIRST
 from domain.intros import REGIONS, ContactKind, Status
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from handlers.directory import LeaveRounds, StayInRounds
 from services import intros
 from services.intros import ProfileDraft
@@ -414,7 +414,7 @@ async def test_a_suspended_member_sees_their_place_is_paused(
     alice_id = await _member_id(bot, "alice")
     await unit(
         bot.services.database,
-        lambda repos: intros.set_suspended(repos, alice_id, True, clock.now),
+        lambda repos: intros.set_suspended(repos, alice_id, True, clock.now, OPERATOR),
     )
     await alice.send("/directory")
     assert "paused by the programme team" in alice.text

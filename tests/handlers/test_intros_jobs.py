@@ -13,6 +13,7 @@ import pytest
 from bot.adapters.testing import TestChat
 from bot.binding import NotYours
 from bot.core import Bot
+from domain.people import OPERATOR
 from handlers.directory import LeaveRounds, StayInRounds
 from handlers.intros import Accept, Block, NotNow
 from services import intros
@@ -210,7 +211,7 @@ async def test_someone_gone_meanwhile_is_skipped_quietly(
 
 async def _start_round(bot: Bot, plan: RoundPlan) -> int:
     async def work(repos: Repositories) -> int:
-        return (await intros.start_round(repos, plan, bot.services.clock())).id
+        return (await intros.start_round(repos, plan, bot.services.clock(), OPERATOR)).id
 
     return await unit(bot.services.database, work)
 

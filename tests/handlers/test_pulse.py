@@ -18,7 +18,7 @@ from bot.core import Bot
 from bot.messages import Choices, Edit, Text
 from bot.middleware import JOIN_FIRST, NOT_ALLOWED
 from bot.payloads import Payload
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from domain.pulse import StoredAnswer
 from handlers.pulse import (
     SUPPORT,
@@ -213,7 +213,7 @@ async def test_after_close_every_press_and_typed_comment_is_refused_politely(
     on_screen = {label: alice.payload(label) for label in alice.labels}
     for label in ("No", "Coaching"):
         await alice.press(label)  # waiting for the comment now
-    await unit(bot.services.database, lambda repos: pulse.close(repos, 1, clock.now))
+    await unit(bot.services.database, lambda repos: pulse.close(repos, 1, clock.now, OPERATOR))
 
     for payload in (good, *on_screen.values()):
         await alice.press_payload(payload)
@@ -448,7 +448,7 @@ async def test_every_staff_route_refuses_a_member_a_coach_and_a_guest(
     if role is not None:
         someone = await person(bot, "eve", role)
     await _opened(bot)
-    await unit(bot.services.database, lambda repos: pulse.close(repos, 1, clock.now))
+    await unit(bot.services.database, lambda repos: pulse.close(repos, 1, clock.now, OPERATOR))
     refusal = (NOT_ALLOWED if role else JOIN_FIRST).format(who="programme staff")
 
     await someone.send("/pulse")

@@ -13,7 +13,7 @@ import pytest
 from bot.adapters.testing import TestChat
 from bot.core import Bot
 from bot.settings import Settings
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import pulse
 from services import settings as member_settings
 from tests.conftest import FakeClock, unit
@@ -168,7 +168,9 @@ async def test_nothing_is_sent_after_it_closes(bot: Bot, clock: FakeClock) -> No
     await run_jobs(bot)
     await alice.inbox()
 
-    await unit(bot.services.database, lambda repos: pulse.close(repos, checkin_id, clock.now))
+    await unit(
+        bot.services.database, lambda repos: pulse.close(repos, checkin_id, clock.now, OPERATOR)
+    )
     await _at(bot, clock, _utc(24, 14))  # Bob's working hours
     await _at(bot, clock, _utc(27, 9))  # the reminders' time
 
@@ -220,7 +222,9 @@ async def test_a_check_in_staff_closed_early_is_not_announced_again(
     sam = await person(bot, "sam", Role.STAFF)
     checkin_id = await created(bot)
     await run_jobs(bot)
-    await unit(bot.services.database, lambda repos: pulse.close(repos, checkin_id, clock.now))
+    await unit(
+        bot.services.database, lambda repos: pulse.close(repos, checkin_id, clock.now, OPERATOR)
+    )
 
     await _at(bot, clock, _utc(1, 9, month=12))
 

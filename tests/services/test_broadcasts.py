@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import Settings
 from domain.notices import Category
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import broadcasts
 from services.broadcasts import MAX_ATTEMPTS, BroadcastError, Draft
 from storage.broadcasts import ClaimedDelivery, DeliveryStatus, NewDelivery
@@ -57,7 +57,7 @@ async def _plan(unit, draft: Draft, now: datetime = NOW) -> dict[str, NewDeliver
 
 
 async def _schedule(unit, draft: Draft, now: datetime = NOW) -> int:
-    planned = await unit(lambda r: broadcasts.schedule(r, draft, now, SETTINGS))
+    planned = await unit(lambda r: broadcasts.schedule(r, draft, now, SETTINGS, OPERATOR))
     assert planned.broadcast_id is not None
     return planned.broadcast_id
 
@@ -274,15 +274,15 @@ async def test_a_cancelled_broadcast_sends_nothing_more(unit, roster) -> None:
     await roster("Bob", ("telegram", "2"))
     broadcast = await _schedule(unit, _draft())
 
-    assert await unit(lambda r: broadcasts.cancel(r, broadcast, NOW)) == 2
+    assert await unit(lambda r: broadcasts.cancel(r, broadcast, NOW, OPERATOR)) == 2
 
     assert await _claim_due(unit) == []
     report = await unit(lambda r: broadcasts.status(r, broadcast))
     assert (report.state, report.counts[DeliveryStatus.CANCELLED]) == ("cancelled", 2)
     with pytest.raises(BroadcastError, match="cancelled already"):
-        await unit(lambda r: broadcasts.cancel(r, broadcast, NOW))
+        await unit(lambda r: broadcasts.cancel(r, broadcast, NOW, OPERATOR))
     with pytest.raises(BroadcastError, match="was cancelled"):
-        await unit(lambda r: broadcasts.resend_failed(r, broadcast, NOW))
+        await unit(lambda r: broadcasts.resend_failed(r, broadcast, NOW, OPERATOR))
 
 
 async def test_a_row_in_flight_when_cancelled_is_cancelled_if_its_sender_died(unit, roster) -> None:
@@ -290,7 +290,7 @@ async def test_a_row_in_flight_when_cancelled_is_cancelled_if_its_sender_died(un
     broadcast = await _schedule(unit, _draft())
     assert len(await _claim_due(unit)) == 1  # then the sender is killed
 
-    assert await unit(lambda r: broadcasts.cancel(r, broadcast, NOW)) == 0
+    assert await unit(lambda r: broadcasts.cancel(r, broadcast, NOW, OPERATOR)) == 0
     assert await _claim_due(unit, now=NOW + LEASE) == []
 
     counts = (await unit(lambda r: broadcasts.status(r, broadcast))).counts
@@ -332,7 +332,7 @@ async def test_failed_attempts_end_failed_after_five_and_resending_starts_again(
     assert report.counts[DeliveryStatus.FAILED] == 1
     assert [p.reason for p in report.problems] == ["gave up after 5 attempts: timed out"]
 
-    assert await unit(lambda r: broadcasts.resend_failed(r, broadcast, now)) == 1
+    assert await unit(lambda r: broadcasts.resend_failed(r, broadcast, now, OPERATOR)) == 1
 
     [again] = await _claim_due(unit, now=now)
     assert again.delivery.attempts == 0

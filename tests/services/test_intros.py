@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from domain.intros import Answer, ConsentKind, ContactKind, Status
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import intros
 from services.intros import (
     MAX_REQUESTS_PER_WEEK,
@@ -217,7 +217,7 @@ async def test_a_search_never_finds_oneself_anyone_suspended_or_anyone_blocked_e
     val, ann, bob, cat, dan = await _join(
         unit, "Val Viewer", "Ann Smith", "Bob Jones", "Cat Brown", "Dan Green"
     )
-    await unit(lambda r: intros.set_suspended(r, ann, True, NOW))
+    await unit(lambda r: intros.set_suspended(r, ann, True, NOW, OPERATOR))
     await _answer(unit, val, await _ask(unit, bob, val), False, block=True)  # Val blocks Bob
     await _answer(unit, cat, await _ask(unit, val, cat), False, block=True)  # Cat blocks Val
 
@@ -231,7 +231,7 @@ async def test_a_search_never_finds_oneself_anyone_suspended_or_anyone_blocked_e
 async def test_only_members_in_the_directory_and_not_paused_may_search_it(unit: Unit) -> None:
     [outsider] = await _members(unit, "Olly Outside")
     [paused] = await _join(unit, "Pat Paused")
-    await unit(lambda r: intros.set_suspended(r, paused, True, NOW))
+    await unit(lambda r: intros.set_suspended(r, paused, True, NOW, OPERATOR))
 
     with pytest.raises(IntrosError, match="not in the directory: send /directory to join"):
         await _found(unit, outsider)
@@ -434,9 +434,9 @@ async def test_a_card_shows_what_its_owner_shares_now_and_goes_when_they_leave_o
     only_phone = draft("Bob Jones", shares=frozenset({ContactKind.PHONE}))
     await unit(lambda r: intros.save_profile(r, bob, only_phone, NOW))
     assert (await _card(unit, ann, bob)).lines == (f"Phone: {only_phone.phone}",)  # type: ignore[union-attr]
-    await unit(lambda r: intros.set_suspended(r, bob, True, NOW))
+    await unit(lambda r: intros.set_suspended(r, bob, True, NOW, OPERATOR))
     assert await _card(unit, ann, bob) is None
-    await unit(lambda r: intros.set_suspended(r, bob, False, NOW))
+    await unit(lambda r: intros.set_suspended(r, bob, False, NOW, OPERATOR))
     assert await _card(unit, ann, bob) is not None
     await unit(lambda r: intros.leave(r, bob, NOW))
     assert await _card(unit, ann, bob) is None
@@ -455,7 +455,7 @@ async def test_a_block_after_an_introduction_ends_the_sharing_both_ways(unit: Un
 async def test_suspending_withdraws_open_introductions_and_pauses_requests(unit: Unit) -> None:
     ann, bob = await _join(unit, "Ann Smith", "Bob Jones")
     made = await _ask(unit, ann, bob)
-    await unit(lambda r: intros.set_suspended(r, ann, True, NOW))
+    await unit(lambda r: intros.set_suspended(r, ann, True, NOW, OPERATOR))
 
     assert await _seen(unit, bob, made) is Seen.DID_NOT_HAPPEN
     with pytest.raises(IntrosError, match="paused by the programme team"):
@@ -463,7 +463,7 @@ async def test_suspending_withdraws_open_introductions_and_pauses_requests(unit:
     with pytest.raises(IntrosError, match="isn't in the directory now"):
         await _ask(unit, bob, ann)
     with pytest.raises(IntrosError, match="member 999999 is not in the directory"):
-        await unit(lambda r: intros.set_suspended(r, 999_999, True, NOW))
+        await unit(lambda r: intros.set_suspended(r, 999_999, True, NOW, OPERATOR))
 
 
 # Rounds
@@ -473,7 +473,7 @@ async def _round(
     unit: Unit, now: datetime = NOW, seed: int = 1, **plan: object
 ) -> list[Introduction]:
     """Start a round and run it at once, as its first job would."""
-    started = await unit(lambda r: intros.start_round(r, RoundPlan(**plan), now))  # type: ignore[arg-type]
+    started = await unit(lambda r: intros.start_round(r, RoundPlan(**plan), now, OPERATOR))  # type: ignore[arg-type]
     return await unit(lambda r: intros.run_round(r, started.id, now, random.Random(seed)))
 
 
@@ -600,7 +600,7 @@ async def test_a_repeating_round_schedules_its_next_run_and_stopping_it_cancels_
     unit: Unit,
 ) -> None:
     await _join(unit, "Ann Smith", "Bob Jones")
-    started = await unit(lambda r: intros.start_round(r, RoundPlan(every_weeks=2), NOW))
+    started = await unit(lambda r: intros.start_round(r, RoundPlan(every_weeks=2), NOW, OPERATOR))
     assert await _jobs(unit, ROUND) == [(f"{ROUND}:{started.id}:0", NOW)]
 
     await unit(lambda r: intros.run_round(r, started.id, NOW))
@@ -609,7 +609,7 @@ async def test_a_repeating_round_schedules_its_next_run_and_stopping_it_cancels_
     assert (f"{ROUND}:{started.id}:1", fortnight) in await _jobs(unit, ROUND)
     [found] = await unit(intros.rounds)
     assert (found.runs, found.next_at) == (1, fortnight)
-    stopped = await unit(lambda r: intros.stop_round(r, started.id, NOW))
+    stopped = await unit(lambda r: intros.stop_round(r, started.id, NOW, OPERATOR))
     assert stopped.stopped_at == NOW and stopped.next_at is None
     assert (f"{ROUND}:{started.id}:1", fortnight) not in await _jobs(unit, ROUND)
     assert await unit(lambda r: intros.run_round(r, started.id, fortnight)) == []
@@ -617,7 +617,7 @@ async def test_a_repeating_round_schedules_its_next_run_and_stopping_it_cancels_
 
 async def test_a_round_run_once_schedules_nothing_more(unit: Unit) -> None:
     await _join(unit, "Ann Smith", "Bob Jones")
-    started = await unit(lambda r: intros.start_round(r, RoundPlan(), NOW))
+    started = await unit(lambda r: intros.start_round(r, RoundPlan(), NOW, OPERATOR))
     await unit(lambda r: intros.run_round(r, started.id, NOW))
 
     assert await _jobs(unit, ROUND) == [(f"{ROUND}:{started.id}:0", NOW)]  # the one just run
@@ -636,9 +636,9 @@ async def test_a_round_with_an_odd_cadence_or_cooldown_is_refused(
     unit: Unit, plan: RoundPlan, refusal: str
 ) -> None:
     with pytest.raises(IntrosError, match=refusal):
-        await unit(lambda r: intros.start_round(r, plan, NOW))
+        await unit(lambda r: intros.start_round(r, plan, NOW, OPERATOR))
     with pytest.raises(IntrosError, match="there is no round 999"):
-        await unit(lambda r: intros.stop_round(r, 999, NOW))
+        await unit(lambda r: intros.stop_round(r, 999, NOW, OPERATOR))
 
 
 # What staff see, and what each member sees of themselves
@@ -655,7 +655,7 @@ async def test_stats_count_introductions_by_outcome_and_nothing_else(unit: Unit)
     lapsing = await _ask(unit, ann, eve)
     await _ask(unit, bob, cat)
     await unit(lambda r: intros.close(r, lapsing.id, LAPSED))
-    await unit(lambda r: intros.set_suspended(r, fay, True, NOW))
+    await unit(lambda r: intros.set_suspended(r, fay, True, NOW, OPERATOR))
     for member_id in (ann, bob, eve):
         await unit(lambda r, m=member_id: intros.set_rounds(r, m, in_rounds=False))
     [proposed] = await _round(unit)  # Cat and Dan, who have not met
@@ -691,8 +691,8 @@ async def test_the_consent_record_keeps_every_event_with_its_time_and_who_else(
     await unit(lambda r: intros.withdraw(r, ann, withdrawn.id, t[7]))
     lapsing = await _ask(unit, dan, ann, t[8])
     await unit(lambda r: intros.close(r, lapsing.id, t[9]))
-    await unit(lambda r: intros.set_suspended(r, ann, True, t[10]))
-    await unit(lambda r: intros.set_suspended(r, ann, False, t[10]))
+    await unit(lambda r: intros.set_suspended(r, ann, True, t[10], OPERATOR))
+    await unit(lambda r: intros.set_suspended(r, ann, False, t[10], OPERATOR))
     await unit(lambda r: intros.leave(r, ann, t[11]))
 
     record = await unit(lambda r: intros.consent_record(r, ann))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.people import OPERATOR
 from knowledge.base import KnowledgeBase, load_knowledge
 from knowledge.source import KnowledgeSource
 from services import learning
@@ -109,7 +110,7 @@ async def test_accepting_adds_the_phrasing_live_at_the_next_reload(
         await unit(_keep(knowledge, "call off my coaching", person))
     [suggestion] = await unit(lambda r: learning.suggestions(r, knowledge))
 
-    accepted = await unit(lambda r: learning.accept(r, knowledge, suggestion.number, NOW))
+    accepted = await unit(lambda r: learning.accept(r, knowledge, suggestion.number, NOW, OPERATOR))
     assert accepted.text == "call off my coaching"
     rows = await unit(lambda r: r.faq.alternates())
     assert [(row.entry_id, row.text) for row in rows] == [("coaching-cancel", accepted.text)]
@@ -118,7 +119,7 @@ async def test_accepting_adds_the_phrasing_live_at_the_next_reload(
     assert accepted.text in source.current.entries["coaching-cancel"].alternates
     assert await unit(lambda r: learning.suggestions(r, knowledge)) == []
     with pytest.raises(LearningError, match=f"no suggestion {suggestion.number}"):
-        await unit(lambda r: learning.accept(r, knowledge, suggestion.number, NOW))
+        await unit(lambda r: learning.accept(r, knowledge, suggestion.number, NOW, OPERATOR))
 
 
 async def test_dismissing_means_it_is_not_offered_again(unit, knowledge: KnowledgeBase) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import members as membership
 from services.members import InviteState, MembershipError
 from storage.invites import RedeemFailure
@@ -20,7 +20,7 @@ async def test_an_invite_admits_from_one_to_the_most_people(unit, uses: int) -> 
     with pytest.raises(MembershipError, match="from 1 to 10000 people"):
         await unit(
             lambda r: membership.create_invite(
-                r, role=Role.MEMBER, uses=uses, valid_for=None, now=NOW
+                r, role=Role.MEMBER, uses=uses, valid_for=None, now=NOW, by=OPERATOR
             )
         )
     assert await unit(lambda r: membership.list_invites(r, NOW)) == []
@@ -32,7 +32,7 @@ async def test_an_invite_is_open_then_used_up_expired_or_revoked(unit) -> None:
 
     invite = await unit(
         lambda r: membership.create_invite(
-            r, role=Role.COACH, uses=1, valid_for=timedelta(days=1), now=NOW
+            r, role=Role.COACH, uses=1, valid_for=timedelta(days=1), now=NOW, by=OPERATOR
         )
     )
     assert await states() == [InviteState.OPEN]
@@ -44,13 +44,15 @@ async def test_an_invite_is_open_then_used_up_expired_or_revoked(unit) -> None:
     assert joined.role == "coach" and joined.display_name == "Alice"
     assert await states() == [InviteState.USED_UP]
 
-    await unit(lambda r: membership.revoke_invite(r, invite.code))
+    await unit(lambda r: membership.revoke_invite(r, invite.code, NOW, OPERATOR))
     assert await states(NOW + timedelta(days=2)) == [InviteState.REVOKED]  # revoked says most
 
 
 async def test_joining_with_a_used_code_says_why_and_adds_nobody(unit) -> None:
     invite = await unit(
-        lambda r: membership.create_invite(r, role=Role.MEMBER, valid_for=None, now=NOW)
+        lambda r: membership.create_invite(
+            r, role=Role.MEMBER, valid_for=None, now=NOW, by=OPERATOR
+        )
     )
     await unit(
         lambda r: membership.join(r, invite.code, display_name="Alice", account=ALICE, now=NOW)
@@ -68,7 +70,9 @@ async def test_joining_with_a_used_code_says_why_and_adds_nobody(unit) -> None:
 
 async def test_a_link_code_attaches_another_account_to_the_same_member_once(unit) -> None:
     alice = await unit(
-        lambda r: membership.add_member(r, name="Alice", role=Role.MEMBER, account=ALICE, now=NOW)
+        lambda r: membership.add_member(
+            r, name="Alice", role=Role.MEMBER, account=ALICE, now=NOW, by=OPERATOR
+        )
     )
     code = await unit(lambda r: membership.new_link_code(r, alice.id, NOW))
 
@@ -85,13 +89,15 @@ async def test_a_link_code_attaches_another_account_to_the_same_member_once(unit
 
 async def test_an_account_belongs_to_one_member_only(unit) -> None:
     await unit(
-        lambda r: membership.add_member(r, name="Alice", role=Role.STAFF, account=ALICE, now=NOW)
+        lambda r: membership.add_member(
+            r, name="Alice", role=Role.STAFF, account=ALICE, now=NOW, by=OPERATOR
+        )
     )
 
     with pytest.raises(MembershipError, match="telegram:42 already belongs to a member"):
         await unit(
             lambda r: membership.add_member(
-                r, name="Imposter", role=Role.MEMBER, account=ALICE, now=NOW
+                r, name="Imposter", role=Role.MEMBER, account=ALICE, now=NOW, by=OPERATOR
             )
         )
 
@@ -100,9 +106,9 @@ async def test_an_account_belongs_to_one_member_only(unit) -> None:
     "change",
     [
         lambda r: membership.get_member(r, 999),
-        lambda r: membership.remove_member(r, 999),
-        lambda r: membership.set_role(r, 999, Role.COACH),
-        lambda r: membership.change_tags(r, 999, add=["london"]),
+        lambda r: membership.remove_member(r, 999, NOW, OPERATOR),
+        lambda r: membership.set_role(r, 999, Role.COACH, NOW, OPERATOR),
+        lambda r: membership.change_tags(r, 999, add=["london"], now=NOW, by=OPERATOR),
     ],
     ids=["get", "remove", "set-role", "tag"],
 )
@@ -112,7 +118,9 @@ async def test_an_unknown_member_is_refused_by_id(unit, change) -> None:
 
 
 async def test_changing_tags_needs_something_to_add_or_remove(unit) -> None:
-    alice = await unit(lambda r: membership.add_member(r, name="A", role=Role.MEMBER, now=NOW))
+    alice = await unit(
+        lambda r: membership.add_member(r, name="A", role=Role.MEMBER, now=NOW, by=OPERATOR)
+    )
 
     with pytest.raises(MembershipError, match="say which tags"):
-        await unit(lambda r: membership.change_tags(r, alice.id))
+        await unit(lambda r: membership.change_tags(r, alice.id, now=NOW, by=OPERATOR))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.settings import Settings
-from domain.people import MemberRef, Role
+from domain.people import OPERATOR, MemberRef, Role
 from domain.pulse import NAME, NOT_CLOSED, Definition, Question, QuestionKind, State
 from services import pulse
 from services.pulse import CLOSE, OPEN, REMIND, SEND, NotStaff, PulseError
@@ -52,7 +52,7 @@ async def people(
 
 
 async def opened(unit: Unit, settings: Settings, made: Definition | None = None) -> int:
-    checkin = await unit(lambda r: pulse.create(r, made or definition(), NOW))
+    checkin = await unit(lambda r: pulse.create(r, made or definition(), NOW, OPERATOR))
     await unit(lambda r: pulse.open_checkin(r, checkin.id, NOW, settings))
     return checkin.id
 
@@ -86,14 +86,16 @@ async def stored(unit: Unit, checkin_id: int) -> list[tuple[int, int | None, str
 
 async def test_creating_schedules_the_opening_and_the_closing(unit: Unit) -> None:
     later = definition(opens=NOW + timedelta(days=2))
-    checkin = await unit(lambda r: pulse.create(r, later, NOW))
+    checkin = await unit(lambda r: pulse.create(r, later, NOW, OPERATOR))
     assert checkin.state == State.SCHEDULED
     assert await jobs(unit, OPEN) == {f"pulse:{checkin.id}:open": later.opens}
     assert await jobs(unit, CLOSE) == {f"pulse:{checkin.id}:close": later.closes}
 
 
 async def test_a_check_in_whose_opening_has_passed_opens_now(unit: Unit) -> None:
-    checkin = await unit(lambda r: pulse.create(r, definition(opens=NOW - timedelta(days=1)), NOW))
+    checkin = await unit(
+        lambda r: pulse.create(r, definition(opens=NOW - timedelta(days=1)), NOW, OPERATOR)
+    )
     assert list((await jobs(unit, OPEN)).values()) == [NOW]
     assert checkin.state == State.SCHEDULED
 
@@ -170,7 +172,7 @@ async def test_nobody_who_finished_is_reminded_and_nothing_goes_after_close(
     assert (
         await unit(lambda r: pulse.due_reminder(r, checkin_id, finished.id, NOW, settings)) is None
     )
-    await unit(lambda r: pulse.close(r, checkin_id, NOW))
+    await unit(lambda r: pulse.close(r, checkin_id, NOW, OPERATOR))
     assert not await unit(lambda r: pulse.due_to_send(r, checkin_id, waiting.id, NOW, settings))
     assert (
         await unit(lambda r: pulse.due_reminder(r, checkin_id, waiting.id, NOW, settings)) is None
@@ -241,11 +243,11 @@ async def test_only_those_it_was_sent_to_may_answer_and_only_while_open(
         await answer(unit, latecomer, checkin_id, 0, 3)
     with pytest.raises(PulseError, match="has closed"):
         await answer(unit, member, checkin_id, 0, 3, now=NOW + WEEK)
-    await unit(lambda r: pulse.close(r, checkin_id, LATER))
+    await unit(lambda r: pulse.close(r, checkin_id, LATER, OPERATOR))
     with pytest.raises(PulseError, match="has closed"):
         await answer(unit, member, checkin_id, 0, 3)
     with pytest.raises(PulseError, match="already closed"):
-        await unit(lambda r: pulse.close(r, checkin_id, LATER))
+        await unit(lambda r: pulse.close(r, checkin_id, LATER, OPERATOR))
     assert await stored(unit, checkin_id) == []
     with pytest.raises(PulseError, match="no check-in with id 999"):
         await unit(lambda r: pulse.progress(r, 999, member.id, LATER))
@@ -272,7 +274,7 @@ async def answered_by(unit: Unit, settings: Settings, count: int, value: int = 4
         await answer(unit, member, checkin_id, 0, value)
         await answer(unit, member, checkin_id, 1, 0)
         await answer(unit, member, checkin_id, 2, None, comment="more peer time")
-    await unit(lambda r: pulse.close(r, checkin_id, LATER))
+    await unit(lambda r: pulse.close(r, checkin_id, LATER, OPERATOR))
     return checkin_id
 
 
@@ -283,7 +285,7 @@ async def test_results_are_refused_to_anyone_but_staff(
     checkin_id = await answered_by(unit, settings, 5)
     viewer = None if role is None else MemberRef(1, "Someone", role)
     with pytest.raises(NotStaff, match="Only programme staff"):
-        await unit(lambda r: pulse.results(r, viewer, checkin_id, settings))
+        await unit(lambda r: pulse.results(r, viewer, checkin_id, settings, NOW))
 
 
 async def test_staff_see_results_only_after_close_and_above_the_threshold(
@@ -294,10 +296,10 @@ async def test_staff_see_results_only_after_close_and_above_the_threshold(
     checkin_id = await opened(unit, settings)
     for member in members:
         await answer(unit, member, checkin_id, 0, 4)
-    early = await unit(lambda r: pulse.results(r, staff, checkin_id, settings))
+    early = await unit(lambda r: pulse.results(r, staff, checkin_id, settings, NOW))
     assert not early.release.released and early.release.reason == NOT_CLOSED
-    await unit(lambda r: pulse.close(r, checkin_id, LATER))
-    shown = await unit(lambda r: pulse.results(r, staff, checkin_id, settings))
+    await unit(lambda r: pulse.close(r, checkin_id, LATER, OPERATOR))
+    shown = await unit(lambda r: pulse.results(r, staff, checkin_id, settings, NOW))
     assert shown.release.released and shown.release.respondents == 5
     wellbeing, isolated, comment = shown.release.questions
     assert wellbeing.counts == {"1": 0, "2": 0, "3": 0, "4": 5, "5": 0} and wellbeing.mean == 4
@@ -307,7 +309,7 @@ async def test_staff_see_results_only_after_close_and_above_the_threshold(
 async def test_four_respondents_show_nothing(unit: Unit, settings: Settings) -> None:
     [staff] = await people(unit, "Sam Staff", role=Role.STAFF)
     checkin_id = await answered_by(unit, settings, 4)
-    shown = await unit(lambda r: pulse.results(r, staff, checkin_id, settings))
+    shown = await unit(lambda r: pulse.results(r, staff, checkin_id, settings, NOW))
     assert not shown.release.released and shown.trends == {}
     assert all(q.suppressed and not q.counts for q in shown.release.questions)
 
@@ -322,13 +324,13 @@ async def test_the_trend_shows_the_last_five_check_ins_oldest_first(
     for month in range(6):
         opens = NOW + timedelta(days=30 * month)
         made = definition(opens=opens, title=f"Month {month}")
-        checkin = await unit(lambda r, d=made: pulse.create(r, d, NOW))
+        checkin = await unit(lambda r, d=made: pulse.create(r, d, NOW, OPERATOR))
         await unit(lambda r, c=checkin.id, o=opens: pulse.open_checkin(r, c, o, settings))
         for member in members[: 3 if month == 2 else 5]:
             await answer(unit, member, checkin.id, 0, month % 5 + 1, now=opens)
-        await unit(lambda r, c=checkin.id, o=opens: pulse.close(r, c, o))
+        await unit(lambda r, c=checkin.id, o=opens: pulse.close(r, c, o, OPERATOR))
         ids.append(checkin.id)
-    shown = await unit(lambda r: pulse.results(r, staff, ids[-1], settings))
+    shown = await unit(lambda r: pulse.results(r, staff, ids[-1], settings, NOW))
     trend = shown.trends[0]
     assert [point.checkin_id for point in trend] == ids[1:]
     assert [point.suppressed for point in trend] == [False, True, False, False, False]

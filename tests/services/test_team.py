@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.people import OPERATOR
 from knowledge.base import KnowledgeBase, load_knowledge
 from services import team
 from services.learning import AskerDigests, asker
@@ -37,7 +38,7 @@ async def _hand_over(unit, question: str = "zxqv wplk") -> int:
 
 def _answer(knowledge: KnowledgeBase, question_id: int, text: str, linking: str | None = None):
     return lambda r: team.answer_question(
-        r, knowledge, ASKERS, question_id, text, NOW, linking=linking
+        r, knowledge, ASKERS, question_id, text, NOW, linking=linking, by=OPERATOR
     )
 
 
