@@ -31,7 +31,7 @@ from typing import TypeVar
 from benchmarks.busy_chat import p99
 from benchmarks.intros import scratch_postgres
 from bot.settings import Settings
-from domain.people import MemberRef, Role
+from domain.people import OPERATOR, MemberRef, Role
 from domain.pulse import Definition, Question, QuestionKind
 from services import pulse
 from services.pulse_file import EXAMPLE, read_definition
@@ -83,7 +83,7 @@ class Bench:
         definition = Definition(
             "December check-in", NOW, NOW + timedelta(days=7), QUESTIONS, breakdown=BREAKDOWN
         )
-        checkin = await self.unit(lambda repos: pulse.create(repos, definition, NOW))
+        checkin = await self.unit(lambda repos: pulse.create(repos, definition, NOW, OPERATOR))
         began = time.perf_counter()
         await self.unit(lambda repos: pulse.open_checkin(repos, checkin.id, NOW, self.settings))
         return checkin.id, time.perf_counter() - began
@@ -113,10 +113,10 @@ class Bench:
 
     async def results(self, checkin_id: int) -> tuple[float, bool]:
         """Seconds for staff's results of the closed check-in; whether the breakdown showed."""
-        await self.unit(lambda repos: pulse.close(repos, checkin_id, NOW))
+        await self.unit(lambda repos: pulse.close(repos, checkin_id, NOW, OPERATOR))
         began = time.perf_counter()
         shown = await self.unit(
-            lambda repos: pulse.results(repos, self.staff, checkin_id, self.settings)
+            lambda repos: pulse.results(repos, self.staff, checkin_id, self.settings, NOW)
         )
         seconds = time.perf_counter() - began
         return seconds, any(question.breakdown for question in shown.release.questions)

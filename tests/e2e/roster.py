@@ -12,7 +12,7 @@ from typing import Any, Self
 from sqlalchemy import insert
 
 from bot.settings import Settings
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import broadcasts
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -63,7 +63,11 @@ class Roster:
         settings = Settings(database_url="", quiet_hours="")
         async with self._database.transaction() as session:
             planned = await broadcasts.schedule(
-                Repositories.bound_to(session), broadcasts.Draft(text), datetime.now(UTC), settings
+                Repositories.bound_to(session),
+                broadcasts.Draft(text),
+                datetime.now(UTC),
+                settings,
+                OPERATOR,
             )
         assert planned.broadcast_id is not None
         return planned.broadcast_id
