@@ -361,6 +361,14 @@ async def test_staff_follow_the_latest_broadcasts_and_cancel_one_still_sending(
     await staff.press("Yes, cancel #2")
     assert staff.text == "Cancelled broadcast 2: 3 pending messages will not be sent."
     assert (await _status(bot, 2)).state == "cancelled"
+    trail = await unit(bot.services.database, lambda r: r.audit.entries())
+    [staff_pseudonym] = {entry.record.actor for entry in trail}
+    assert staff_pseudonym.startswith("m-")
+    assert [(e.record.action, e.record.subject) for e in trail] == [
+        ("broadcast.send", "broadcast:1"),
+        ("broadcast.send", "broadcast:2"),
+        ("broadcast.cancel", "broadcast:2"),
+    ]
     assert await bob.inbox() == []
     await staff.press_bound(StopBroadcast(2, StopAction.ASK))
     assert staff.text == "Broadcast 2 is cancelled: nothing is left to cancel."
