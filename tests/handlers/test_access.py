@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from bot.adapters.session import render_plain
 from bot.adapters.testing import TestChat
+from bot.cli import every_command
+from bot.commandline import CliCommands, Command, CommandGroup
 from bot.context import Context
 from bot.core import Bot
 from bot.messages import InboundEvent, Reply, Text
@@ -32,14 +36,16 @@ from bot.middleware import (
     authorize,
 )
 from bot.payloads import Payload, kinds
-from bot.router import Access, Handler, MenuChoice, Reachable, Route, Router
+from bot.router import Access, Handler, MenuChoice, Reachable, Route, Router, RouteTable
 from bot.settings import Settings
 from domain.people import Role
 from handlers import all_routers
 from storage.conversations import ConversationKey, StoredState
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as, unit
-from tests.handlers.stored import stored_rows
+from tests.handlers.conftest import Cli, Ran, succeeded
+from tests.handlers.pulse_checkins import closed_with
+from tests.handlers.stored import stored_rows, stored_rows_at
 
 # The levels above each sender's, written out rather than asked of `Access.allows`, which is
 # what is under test.
@@ -113,14 +119,14 @@ def spy() -> RouteSpy:
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: FakeClock, spy: RouteSpy) -> Bot:
+async def bot(settings: Settings, clock: FakeClock, spy: RouteSpy) -> AsyncIterator[Bot]:
     """Every route and router of the product, no rate limit in the way of ~200 events."""
     started = await Bot.start(
         settings.model_copy(update={"rate_limit_per_minute": 100_000}),
         clock=clock,
         middleware=spy.pipeline(),
     )
-    yield started  # type: ignore[misc]
+    yield started
     await started.close()
 
 
@@ -269,3 +275,252 @@ async def test_the_enumeration_takes_in_every_router_and_every_payload_kind(bot:
     assert by_level[Access.COACHES] >= 5
     assert by_level[Access.MEMBERS] >= 80
     assert len(reachable.commands) >= 20 and len(reachable.steps) >= 30
+
+
+# The command line
+
+
+class Reach(StrEnum):
+    OPERATOR = "operator"  # whoever runs it is the operator, with the server's settings
+    ACTS_AS = "acts-as"  # acts as a person it is given, through the same role check as chat
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    member_id: int
+    account: str  # their console account, as `cedp-bot chat --user` takes it
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What running an acts-as command as someone did, and how many refusals that should be."""
+
+    ran: Ran
+    tries: int
+    refusal: str
+
+    def refusals(self) -> int:
+        return (self.ran.out + self.ran.err).count(self.refusal)
+
+
+@dataclass(frozen=True, slots=True)
+class Bench:
+    """Where an acts-as command is tried: its set-up files in `workspace`, what it may write
+    in `out`."""
+
+    cedp_bot: Cli
+    database_url: str
+    workspace: Path
+    out: Path
+
+
+# Sets up what the command needs to run as this person, then returns how to run it.
+Prepare = Callable[[Bench, Person], Callable[[], Attempt]]
+
+
+def product_routes() -> Reachable:
+    """The routes of the table `Bot.start` builds, for tests that start no bot."""
+    return RouteTable(all_routers()).reachable()
+
+
+def _staff_commands() -> list[str]:
+    commands = product_routes().commands
+    return [name for name, route in commands.items() if route.access is Access.STAFF]
+
+
+def _chat_as(bench: Bench, person: Person) -> Callable[[], Attempt]:
+    """Every staff command typed into the terminal chat."""
+    typed = _staff_commands()
+    # The first start stores the payload key, a first message the platform they write from.
+    succeeded(bench.cedp_bot, "chat", "--user", person.account)
+
+    def run() -> Attempt:
+        lines = "".join(f"/{name}\n" for name in typed)
+        ran = bench.cedp_bot("chat", "--user", person.account, input=lines)
+        return Attempt(ran, len(typed), NOT_ALLOWED.format(who=WHO[Access.STAFF]))
+
+    return run
+
+
+def _results_as(bench: Bench, person: Person) -> Callable[[], Attempt]:
+    """A released check-in's results, with the chart and the table written to files."""
+    checkin = closed_with(bench.cedp_bot, bench.database_url, bench.workspace, 5)
+
+    def run() -> Attempt:
+        files = ("--png", str(bench.out / "chart.png"), "--csv", str(bench.out / "counts.csv"))
+        ran = bench.cedp_bot(
+            "pulse", "results", str(checkin), "--as", str(person.member_id), *files
+        )
+        return Attempt(ran, 1, "Only programme staff can see check-in results.")
+
+    return run
+
+
+class Use(NamedTuple):
+    """How a command line command is reached, and what that asks of chat."""
+
+    reach: Reach
+    writes: bool = False  # changes stored data (or the knowledge base, or a platform's set-up)
+    twins: tuple[str, ...] = ()  # chat routes that do the same, where the names differ
+    prepare: Prepare | None = None  # for an acts-as command: how to try it as someone
+
+
+def operator(*, writes: bool = False, twins: tuple[str, ...] = ()) -> Use:
+    return Use(Reach.OPERATOR, writes, twins)
+
+
+def acts_as(prepare: Prepare) -> Use:
+    return Use(Reach.ACTS_AS, prepare=prepare)
+
+
+CLI: Mapping[str, Use] = {
+    "chat": acts_as(_chat_as),
+    "serve": operator(),
+    "telegram set-webhook": operator(writes=True),
+    "db upgrade": operator(writes=True),
+    "db current": operator(),
+    "jobs list": operator(),
+    "ask": operator(),
+    "kb check": operator(),
+    "kb eval": operator(),
+    "kb unanswered": operator(),
+    "kb answer": operator(writes=True, twins=("choice:team:answer", "step:team-answer/text")),
+    "kb report": operator(),
+    "kb suggestions": operator(),
+    "kb accept": operator(writes=True, twins=("choice:learn:add",)),
+    "kb export-alternates": operator(writes=True),
+    "invites create": operator(writes=True, twins=("command:invite", "choice:invite")),
+    "invites list": operator(),
+    "invites revoke": operator(writes=True),
+    "members list": operator(),
+    "members add": operator(writes=True),
+    "members remove": operator(writes=True),
+    "members set-role": operator(writes=True),
+    "members tag": operator(writes=True),
+    "broadcast send": operator(writes=True, twins=("step:broadcast/confirm",)),
+    "broadcast status": operator(),
+    "broadcast list": operator(),
+    "broadcast cancel": operator(writes=True, twins=("choice:bc:stop",)),
+    "broadcast resend": operator(writes=True),
+    "coaching import": operator(writes=True),
+    "coaching export": operator(),
+    "coaching bookings": operator(),
+    "coaching utilisation": operator(),
+    "intros stats": operator(),
+    "intros rounds": operator(),
+    "intros suspend": operator(writes=True),
+    "intros restore": operator(writes=True),
+    "intros round start": operator(writes=True),
+    "intros round stop": operator(writes=True),
+    "pulse create": operator(writes=True, twins=("choice:pulse:create",)),
+    "pulse list": operator(),
+    "pulse close": operator(writes=True, twins=("choice:pulse:close-yes",)),
+    "pulse results": acts_as(_results_as),
+    "audit list": operator(),
+    "audit verify": operator(),
+}
+IDENTITY_FLAGS = frozenset({"--as", "--user"})  # the person a command acts as
+
+
+def _walk(
+    registry: CliCommands | CommandGroup, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, Command]]:
+    for command in registry.commands:
+        yield " ".join((*path, command.name)), command
+    for group in registry.groups:
+        yield from _walk(group, (*path, group.name))
+
+
+def cli_commands() -> dict[str, Command]:
+    """Every command `cedp-bot` offers, by its words: "pulse results"."""
+    return dict(itertools.chain.from_iterable(_walk(registry) for registry in every_command()))
+
+
+def test_every_cli_command_is_classified_and_acts_as_when_it_takes_a_person() -> None:
+    commands = cli_commands()
+
+    assert sorted(commands) == sorted(CLI)
+    takes_a_person = {
+        name
+        for name, command in commands.items()
+        if any(IDENTITY_FLAGS.intersection(argument.flags) for argument in command.arguments)
+    }
+    assert takes_a_person == {name for name, use in CLI.items() if use.reach is Reach.ACTS_AS}
+
+
+def _same_name(chat_command: str, cli_word: str) -> bool:
+    """`/broadcast` and `broadcast ...`, `/invite` and `invites ...`."""
+    return cli_word in {chat_command, f"{chat_command}s"} or chat_command == f"{cli_word}s"
+
+
+def test_the_chat_twin_of_a_command_that_changes_data_is_staff_only() -> None:
+    reachable = product_routes()
+    by_name = {way.route.name: way.route for way in ways_in(reachable)}
+    writers = [name for name, use in CLI.items() if use.writes]
+
+    twins = {
+        f"command:{chat}"
+        for chat in reachable.commands
+        for writer in writers
+        if _same_name(chat, writer.split()[0])
+    }
+    declared = {twin for name in writers for twin in CLI[name].twins}
+    assert {"command:broadcast", "command:pulse", "command:invite"} <= twins  # found by name
+    assert declared <= by_name.keys()  # no declared twin is stale
+    assert {twin: by_name[twin].access for twin in twins | declared} == dict.fromkeys(
+        twins | declared, Access.STAFF
+    )
+
+
+def _person(cedp_bot: Cli, role: Role) -> Person:
+    account = f"{role}-{next(people)}"
+    added = succeeded(
+        cedp_bot,
+        "members",
+        "add",
+        "--name",
+        f"Pat {role}",
+        "--role",
+        role,
+        "--identity",
+        f"console:{account}",
+    )
+    return Person(int(added.split("\t")[0]), account)
+
+
+ACTING = [name for name, use in CLI.items() if use.reach is Reach.ACTS_AS]
+
+
+@pytest.fixture
+def bench(cedp_bot: Cli, database_url: str, tmp_path: Path) -> Bench:
+    out = tmp_path / "out"
+    out.mkdir()
+    return Bench(cedp_bot, database_url, tmp_path, out)
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.COACH])
+@pytest.mark.parametrize("name", ACTING)
+def test_acting_as_a_member_or_a_coach_is_refused_and_writes_nothing(
+    bench: Bench, name: str, role: Role
+) -> None:
+    prepare = CLI[name].prepare
+    assert prepare is not None
+    attempt = prepare(bench, _person(bench.cedp_bot, role))
+    before = stored_rows_at(bench.database_url)
+
+    tried = attempt()
+
+    assert tried.refusals() == tried.tries > 0, tried.ran
+    assert "Traceback" not in tried.ran.err
+    assert stored_rows_at(bench.database_url) == before
+    assert list(bench.out.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ACTING)
+def test_acting_as_staff_gets_through(bench: Bench, name: str) -> None:
+    prepare = CLI[name].prepare
+    assert prepare is not None
+    tried = prepare(bench, _person(bench.cedp_bot, Role.STAFF))()
+
+    assert tried.ran.code == 0, tried.ran.err
+    assert tried.refusals() == 0
