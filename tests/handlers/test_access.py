@@ -269,7 +269,8 @@ async def test_the_enumeration_takes_in_every_router_and_every_payload_kind(bot:
     for router in all_routers():
         own = _own_routes(router)
         assert own and all(route in routes for route in own), router.name
-    assert set(kinds()) == {*reachable.choices, MenuChoice}  # no kind declared but unrouted
+    declared = {kind for kind in kinds() if not kind.__module__.startswith("tests.")}
+    assert declared == {*reachable.choices, MenuChoice}  # no kind of the product goes unrouted
     by_level = Counter(route.access for route in routes)
     assert by_level[Access.STAFF] >= 35
     assert by_level[Access.COACHES] >= 5
