@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot import core_cli
 from bot.adapters.errors import PlatformSetupError
-from bot.commandline import Chosen, CommandFailed, Invocation, assemble, chosen
+from bot.commandline import Chosen, CliCommands, CommandFailed, Invocation, assemble, chosen
 from bot.logs import configure_logging
 from bot.settings import Settings
 from domain.errors import Refusal
@@ -29,11 +29,16 @@ from storage.database import DatabaseUnavailable
 SHOWN_AS_ONE_LINE = (CommandFailed, Refusal, DatabaseUnavailable, PlatformSetupError)
 
 
+def every_command() -> list[CliCommands]:
+    """The core's commands and every capability's, in the order `cedp-bot --help` lists them."""
+    return [core_cli.cli, *all_cli_commands()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cedp-bot", description="The CEDP information line and assistant."
     )
-    assemble(parser, [core_cli.cli, *all_cli_commands()])
+    assemble(parser, every_command())
     return parser
 
 

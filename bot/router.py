@@ -9,9 +9,10 @@ exactly when its handler exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from bot.flows import Step
@@ -71,6 +72,17 @@ class CommandInfo:
     access: Access
     menu_label: str | None
     hide_from_members: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reachable:
+    """Every route of a table by how a person reaches it, read-only: so a check over all routes
+    (tests/handlers/test_access.py) covers a route the day it is registered, unlisted."""
+
+    commands: Mapping[str, Route]
+    choices: Mapping[type[Payload], Route]
+    steps: Mapping[tuple[str, str], Route]  # (flow, step), as stored with the conversation
+    text: Route | None
 
 
 class Router:
@@ -184,6 +196,15 @@ class RouteTable:
         if state is not None and (state.flow, state.step) in self._steps:
             return self._steps[(state.flow, state.step)]
         return self._text
+
+    def reachable(self) -> Reachable:
+        """Every route: typed commands, pressed payload kinds, conversation steps, free text."""
+        return Reachable(
+            MappingProxyType({name: route for name, (_, route) in self._commands.items()}),
+            MappingProxyType(self._choices),
+            MappingProxyType(self._steps),
+            self._text,
+        )
 
     def command_names(self) -> frozenset[str]:
         """Every command registered, whoever may use it (access is checked when it runs)."""

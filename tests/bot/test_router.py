@@ -72,6 +72,25 @@ def test_commands_resolve_by_name_and_unknown_ones_to_nothing(table: RouteTable)
     assert table.resolve(_event(CommandMessage("nope")), None) is None
 
 
+def test_reachable_lists_every_route_by_how_it_is_reached_and_cannot_be_changed(
+    table: RouteTable,
+) -> None:
+    reachable = table.reachable()
+
+    assert [route.name for route in reachable.commands.values()] == [
+        f"command:{name}" for name in ("help", "join", "me", "slots", "invite")
+    ]
+    assert reachable.commands["invite"].access is Access.STAFF
+    assert {kind: route.name for kind, route in reachable.choices.items()} == {
+        Book: "choice:test-router:book",
+        Confirm: "choice:test-router:confirm",
+    }
+    assert reachable.steps[JoinFlow.CODE.key].name == "step:test-router-join/code"
+    assert reachable.text is not None and reachable.text.name == "text"
+    with pytest.raises(TypeError):
+        reachable.commands["invite"] = reachable.commands["help"]  # type: ignore[index]
+
+
 def _press(value: Payload | None) -> InboundEvent:
     return _event(ChoicePress("as the platform sent it", value=value))
 

@@ -14,13 +14,14 @@ from services import pulse
 from services.pulse_file import EXAMPLE
 from storage.members import to_ref
 from storage.repositories import Repositories
-from tests.handlers.conftest import Cli, in_database
+from tests.handlers.conftest import Cli, in_database, succeeded
 
 QUESTIONS = EXAMPLE[EXAMPLE.index("questions:") :]  # the issue's four questions
 
 # One person's answers, by position: wellbeing 1-5, isolated 1 yes / 0 no, need an option's
 # index, and a comment (None skips a question).
 Answers = tuple[int | None, int | None, int | None, str | None]
+ANSWERS: Answers = (4, 0, 1, None)  # Good, not isolated, peer support, no comment
 
 
 def definition(
@@ -85,3 +86,12 @@ def answered(database_url: str, checkin_id: int, given: dict[MemberRef, Answers]
                 )
 
     in_database(database_url, work)
+
+
+def closed_with(cedp_bot: Cli, database_url: str, folder: Path, respondents: int) -> int:
+    """A check-in `respondents` people answered with `ANSWERS`, closed; returns its id."""
+    checkin_id = created(cedp_bot, folder, definition())
+    given = people(database_url, respondents)
+    answered(database_url, checkin_id, dict.fromkeys(given, ANSWERS))
+    succeeded(cedp_bot, "pulse", "close", str(checkin_id))
+    return checkin_id

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
@@ -17,13 +16,11 @@ from bot.messages import Choices, Edit, Reply, Text
 from bot.middleware import NOT_YOURS
 from domain.people import Role
 from handlers.faq import ASK_TEAM, HANDED_OVER, NOT_HELPFUL
-from storage.models import Base
 from tests.conftest import join_as
+from tests.handlers.stored import Rows, stored_rows
 
 ODD_QUESTION = "can I bring my dog?"
 REFUSED = [Text(NOT_YOURS)]
-# Rows every event writes whoever sends it: delivery ids and rate-limit windows.
-BOOKKEEPING = {"processed_events", "rate_limit_windows"}
 
 
 @pytest.fixture
@@ -31,14 +28,8 @@ def bot(unthrottled_bot: Bot) -> Bot:
     return unthrottled_bot
 
 
-async def _rows(bot: Bot) -> dict[str, list[tuple[Any, ...]]]:
-    """Everything stored but the bookkeeping, to compare before and after."""
-    async with bot.services.database.transaction() as session:
-        return {
-            table.name: sorted(map(tuple, (await session.execute(select(table))).all()), key=repr)
-            for table in Base.metadata.sorted_tables
-            if table.name not in BOOKKEEPING
-        }
+async def _rows(bot: Bot) -> Rows:
+    return await stored_rows(bot.services.database)
 
 
 async def _answer_as_staff(bot: Bot, question_number: int, answer: str) -> None:

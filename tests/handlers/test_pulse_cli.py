@@ -16,10 +16,17 @@ from domain.people import Role
 from handlers.pulse_cli import UK
 from storage.repositories import Repositories
 from tests.handlers.conftest import Cli, in_database, refused, succeeded
-from tests.handlers.pulse_checkins import QUESTIONS, answered, created, definition, people
+from tests.handlers.pulse_checkins import (
+    ANSWERS,
+    QUESTIONS,
+    answered,
+    closed_with,
+    created,
+    definition,
+    people,
+)
 
 HEADER = "id\tstate\topens (Europe/London)\tcloses (Europe/London)\tsent\trespondents\ttitle"
-ANSWERS = (4, 0, 1, None)  # Good, not isolated, peer support, no comment
 
 
 def _results(cedp_bot: Cli, checkin_id: int, *extra: str) -> dict[str, Any]:
@@ -31,15 +38,6 @@ def _checkins(database_url: str) -> int:
         return len(await repos.pulse.all())
 
     return in_database(database_url, count)
-
-
-def _closed_with(cedp_bot: Cli, database_url: str, tmp_path: Path, respondents: int) -> int:
-    """A check-in `respondents` people answered, closed."""
-    checkin_id = created(cedp_bot, tmp_path, definition())
-    given = people(database_url, respondents)
-    answered(database_url, checkin_id, dict.fromkeys(given, ANSWERS))
-    succeeded(cedp_bot, "pulse", "close", str(checkin_id))
-    return checkin_id
 
 
 # Creating
@@ -183,7 +181,7 @@ def test_before_close_nothing_is_released(cedp_bot: Cli, database_url: str, tmp_
 def test_after_close_with_under_5_respondents_everything_is_suppressed(
     cedp_bot: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 4)
+    checkin_id = closed_with(cedp_bot, database_url, tmp_path, 4)
 
     shown = _results(cedp_bot, checkin_id)
 
@@ -198,7 +196,7 @@ def test_after_close_with_under_5_respondents_everything_is_suppressed(
 def test_after_close_with_5_respondents_counts_and_the_mean_are_released(
     cedp_bot: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 5)
+    checkin_id = closed_with(cedp_bot, database_url, tmp_path, 5)
 
     shown = _results(cedp_bot, checkin_id)
 
@@ -243,7 +241,7 @@ def test_after_close_with_5_respondents_counts_and_the_mean_are_released(
 def test_someone_not_staff_is_refused_and_no_file_is_written(
     cedp_bot: Cli, database_url: str, tmp_path: Path, role: Role
 ) -> None:
-    checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 5)
+    checkin_id = closed_with(cedp_bot, database_url, tmp_path, 5)
     [viewer] = people(database_url, 1, role=role)
     folder = tmp_path / "results"
     folder.mkdir()
@@ -259,7 +257,7 @@ def test_someone_not_staff_is_refused_and_no_file_is_written(
 def test_viewing_as_nobody_is_refused_like_a_member(
     cedp_bot: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 5)
+    checkin_id = closed_with(cedp_bot, database_url, tmp_path, 5)
 
     err = refused(cedp_bot, "pulse", "results", str(checkin_id), "--as", "999")
 
@@ -269,7 +267,7 @@ def test_viewing_as_nobody_is_refused_like_a_member(
 def test_a_staff_member_may_see_the_results(
     cedp_bot: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    checkin_id = _closed_with(cedp_bot, database_url, tmp_path, 5)
+    checkin_id = closed_with(cedp_bot, database_url, tmp_path, 5)
     [staff] = people(database_url, 1, role=Role.STAFF)
 
     shown = _results(cedp_bot, checkin_id, "--as", str(staff.id))
