@@ -15,9 +15,17 @@ WEEKDAYS_NINE_TO_FIVE = tuple(f"{day} 09:00-17:00" for day in ("mon", "tue", "we
 
 
 async def add_member(
-    repos: Repositories, name: str, now: datetime, role: Role = Role.MEMBER
+    repos: Repositories,
+    name: str,
+    now: datetime,
+    role: Role = Role.MEMBER,
+    *,
+    identity: tuple[str, str] | None = None,
 ) -> int:
-    member = await repos.members.create(display_name=name, role=role, tags=(), now=now)
+    """A member; with `identity` (platform, account id), one the bot can send messages to."""
+    member = await repos.members.create(
+        display_name=name, role=role, tags=(), now=now, identity=identity
+    )
     return member.id
 
 
@@ -33,9 +41,10 @@ async def add_coach(
     buffer_minutes: int = 15,
     notice_hours: int = 24,
     horizon_weeks: int = 8,
+    identity: tuple[str, str] | None = None,
 ) -> Coach:
-    """A coach with the issue's defaults, and a member account of their own."""
-    member_id = await add_member(repos, name, now, Role.COACH)
+    """A coach with the issue's defaults, and a member account of their own (at `identity`)."""
+    member_id = await add_member(repos, name, now, Role.COACH, identity=identity)
     return await repos.coaching.add_coach(
         Coach(
             member_id=member_id,

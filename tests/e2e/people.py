@@ -3,20 +3,33 @@ what the bot sent them from the loopback Bot API's record."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from tests.conftest import eventually
-from tests.e2e.conftest import Served
+from tests.e2e.conftest import Endpoint
 from tests.e2e.loopback import LoopbackPlatforms, RecordedCall
 from tests.e2e.payloads import telegram_callback, telegram_message
 from tests.e2e.test_telegram import button, post_update
 
 
 class Person:
-    """One Telegram user's side: types, presses, and reads what the bot sent them."""
+    """One Telegram user's side: types, presses, and reads what the bot sent them.
 
-    def __init__(self, served: Served, platforms: LoopbackPlatforms, user_id: int, first: int):
-        self._served, self._platforms, self.user_id = served, platforms, user_id
+    Given several servers (workers on one database), each update goes to the next in turn, as a
+    load balancer would send them.
+    """
+
+    def __init__(
+        self,
+        served: Endpoint | Sequence[Endpoint],
+        platforms: LoopbackPlatforms,
+        user_id: int,
+        first: int,
+    ) -> None:
+        self._servers = itertools.cycle([served] if isinstance(served, Endpoint) else served)
+        self._platforms, self.user_id = platforms, user_id
         self._updates = iter(range(first, first + 1000))
 
     def received(self) -> list[RecordedCall]:
@@ -31,7 +44,7 @@ class Person:
 
     async def _next(self, update: dict[str, Any], count: int) -> RecordedCall:
         before = len(self.received())
-        await post_update(self._served, update)
+        await post_update(next(self._servers), update)
         await eventually(lambda: len(self.received()) >= before + count, 10, "the bot's answer")
         return self.received()[-1]
 

@@ -8,15 +8,16 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 
-from tests.e2e.conftest import SLACK_SIGNING_SECRET, TELEGRAM_SECRET
+from tests.e2e.conftest import SLACK_SIGNING_SECRET, TELEGRAM_SECRET, Endpoint
 from tests.e2e.loopback import LoopbackPlatforms
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKERS = ("one", "two")  # the loopback's `sender` of each worker's Telegram calls
 
 
 def free_port() -> int:
@@ -75,3 +76,22 @@ async def serving(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@asynccontextmanager
+async def workers(
+    database_url: str, platforms: LoopbackPlatforms, **overrides: str
+) -> AsyncIterator[list[Endpoint]]:
+    """Two `cedp-bot serve` processes on one database, started together, as a deployment with
+    two workers runs; each marks its Telegram calls with its name in `WORKERS`."""
+    ports = [free_port() for _ in WORKERS]
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+
+        async def start(name: str, port: int) -> None:
+            base = platforms.telegram_base_url_of(name)
+            env = environment(database_url, platforms, TELEGRAM_API_BASE_URL=base, **overrides)
+            await stack.enter_async_context(serving(env, port))
+
+        await asyncio.gather(*map(start, WORKERS, ports))
+        yield [Endpoint(f"http://127.0.0.1:{port}", http) for port in ports]

@@ -4,13 +4,14 @@ joining, not sending."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import insert
 
+from bot.binding import Binder, load_secret
 from bot.settings import Settings
 from domain.people import OPERATOR, Role
 from services import broadcasts
@@ -18,6 +19,9 @@ from storage.database import Database
 from storage.migrate import upgrade_database
 from storage.models import Identity, Member
 from storage.repositories import Repositories
+from tests.conftest import unit
+
+T = TypeVar("T")
 
 
 class Roster:
@@ -36,27 +40,42 @@ class Roster:
         finally:
             await database.dispose()
 
-    async def add_telegram_members(self, chat_ids: Sequence[int]) -> None:
-        """A member per chat id, whose one account is that Telegram private chat."""
+    async def add_members(self, platform: str, accounts: Sequence[str]) -> list[int]:
+        """A member per account on `platform`, whose one account it is; their ids, in order."""
         now = datetime.now(UTC)
         people = [
             {
-                "display_name": f"Member {chat}",
+                "display_name": f"Member {account}",
                 "role": Role.MEMBER.value,
                 "created_at": now,
-                "last_platform": "telegram",
+                "last_platform": platform,
             }
-            for chat in chat_ids
+            for account in accounts
         ]
         async with self._database.transaction() as session:
             created = await session.execute(
                 insert(Member).returning(Member.id, sort_by_parameter_order=True), people
             )
-            accounts = [
-                {"platform": "telegram", "external_id": str(chat), "member_id": member_id}
-                for chat, member_id in zip(chat_ids, created.scalars(), strict=True)
+            member_ids = list(created.scalars())
+            identities = [
+                {"platform": platform, "external_id": account, "member_id": member_id}
+                for account, member_id in zip(accounts, member_ids, strict=True)
             ]
-            await session.execute(insert(Identity), accounts)
+            await session.execute(insert(Identity), identities)
+        return member_ids
+
+    async def add_telegram_members(self, chat_ids: Sequence[int]) -> list[int]:
+        """A member per chat id, whose one account is that Telegram private chat."""
+        return await self.add_members("telegram", [str(chat) for chat in chat_ids])
+
+    async def unit(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
+        """Run `work` in one transaction, beside the servers."""
+        return await unit(self._database, work)
+
+    async def binder(self) -> Binder:
+        """Binds buttons as the servers do: with the key they keep in the database."""
+        settings = Settings(database_url="")
+        return Binder(await load_secret(settings, self._database, datetime.now(UTC)))
 
     async def broadcast(self, text: str) -> int:
         """A news broadcast to every member, due now, quiet hours aside; returns its id."""

@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.broadcasting import SENDING_AT_ONCE
 from tests.conftest import eventually
 from tests.e2e.loopback import LoopbackPlatforms
-from tests.e2e.processes import environment, free_port, serving
+from tests.e2e.processes import WORKERS, environment, free_port, serving, workers
 from tests.e2e.roster import Roster
 
 TEXT = "The spring residential is confirmed for 12 to 14 March."
@@ -80,18 +80,13 @@ async def test_two_workers_on_one_database_share_a_broadcast_and_send_each_messa
     platforms.latency = 0.005
     async with Roster.open(database_url) as roster:
         await roster.add_telegram_members(chats)
-
-        def worker(name: str) -> dict[str, str]:
-            return environment(
-                database_url,
-                platforms,
-                CEDP_QUIET_HOURS="",
-                CEDP_OUTBOX_POLL_SECONDS="0.05",
-                TELEGRAM_API_BASE_URL=platforms.telegram_base_url_of(name),
-                TELEGRAM_BROADCAST_MESSAGES_PER_SECOND="100000",
-            )
-
-        async with serving(worker("one"), free_port()), serving(worker("two"), free_port()):
+        async with workers(
+            database_url,
+            platforms,
+            CEDP_QUIET_HOURS="",
+            CEDP_OUTBOX_POLL_SECONDS="0.05",
+            TELEGRAM_BROADCAST_MESSAGES_PER_SECOND="100000",
+        ):
             broadcast_id = await roster.broadcast(TEXT)
 
             async def done() -> bool:
@@ -104,4 +99,4 @@ async def test_two_workers_on_one_database_share_a_broadcast_and_send_each_messa
         call.sender for call in platforms.calls_to("sendMessage") if TEXT in call.params["text"]
     )
     print(f"\nsent by each worker: {dict(senders)}")
-    assert set(senders) == {"one", "two"}, senders
+    assert set(senders) == set(WORKERS), senders

@@ -20,7 +20,7 @@ from bot.router import MenuChoice
 from domain.people import Role
 from storage.repositories import Repositories
 from tests.conftest import create_invite
-from tests.e2e.conftest import SLACK_SIGNING_SECRET, Served, ServerFactory
+from tests.e2e.conftest import SLACK_SIGNING_SECRET, Endpoint, Served, ServerFactory
 from tests.e2e.loopback import LoopbackPlatforms, RecordedCall, slack_dm_channel
 from tests.e2e.payloads import (
     FORM,
@@ -40,7 +40,7 @@ QUIET = 0.5  # how long to watch for a message that must not come
 
 
 async def post_event(
-    served: Served,
+    served: Endpoint,
     event_id: str,
     event: dict[str, Any],
     *,
