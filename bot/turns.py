@@ -4,7 +4,7 @@ Platforms deliver quickly and the inbox handles many people at once, so "/join C
 once by "/me" could otherwise be answered in the wrong order, or the second before the first
 has committed. Waiting for a turn holds nothing anybody else needs. Ordering is per process:
 one person's updates that reach two workers are each handled once but may be answered out of
-order (measured in tests/e2e/test_two_workers.py's set-up; see the README's inbox section).
+order (measured by hand; see the README's inbox section).
 """
 
 from __future__ import annotations
