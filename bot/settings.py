@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     retention_candidate_days: int = Field(
         default=365, gt=0, le=MAX_RETENTION_DAYS, validation_alias="CEDP_RETENTION_CANDIDATE_DAYS"
     )
+    retention_broadcast_days: int = Field(
+        default=365, gt=0, le=MAX_RETENTION_DAYS, validation_alias="CEDP_RETENTION_BROADCAST_DAYS"
+    )
     retention_sweep_minutes: int = Field(
         default=60, gt=0, le=24 * 60, validation_alias="CEDP_RETENTION_SWEEP_MINUTES"
     )

@@ -2,12 +2,15 @@
 the one sweep that purges what is older. The scheduled job (handlers/retention_jobs.py) and
 `cedp-bot db purge` both run `purge`, so the rules are the same whoever applies them.
 
-Each rule is one DELETE on an indexed column; running it again purges nothing more, and two
-workers running it at once delete each row once. What is not purged here, and why, is listed in
-the README's "Retention" section: chat transcripts are never stored; the audit trail and the
-consent record are kept as evidence; check-in answers are linked to nobody; accepted
-introductions, bookings and profiles last as long as the member (erasure removes them); sent
-outbox messages and finished jobs are deleted as soon as they are done.
+Each rule deletes by an indexed column; running it again purges nothing more, and two workers
+running it at once delete each row once. A record still in use is never purged, however old: an
+open team question, an open or accepted introduction, a delivery not yet handled or with replies
+still to send, a broadcast row still pending.
+
+What is not purged here, and why, is listed in the README's "Retention" section: chat
+transcripts are never stored; the audit trail and the consent record are kept as evidence;
+check-in answers are linked to nobody; accepted introductions, bookings and profiles last as long
+as the member (erasure removes them); outbox messages and finished jobs are deleted once done.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ RULES = (
         "candidate phrasings",
         lambda settings: timedelta(days=settings.retention_candidate_days),
         lambda repos, before: repos.candidates.purge_created(before),
+    ),
+    Rule(
+        "broadcast recipients and answers",
+        lambda settings: timedelta(days=settings.retention_broadcast_days),
+        lambda repos, before: repos.broadcasts.purge_sent(before),
     ),
     # These two are of no use once over, so they go at the first sweep after.
     Rule(

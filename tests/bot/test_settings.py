@@ -14,6 +14,7 @@ RETENTION = [
     "CEDP_RETENTION_DELIVERY_ID_HOURS",
     "CEDP_RETENTION_ASKED_QUESTION_DAYS",
     "CEDP_RETENTION_CANDIDATE_DAYS",
+    "CEDP_RETENTION_BROADCAST_DAYS",
     "CEDP_RETENTION_SWEEP_MINUTES",
 ]
 
@@ -39,5 +40,6 @@ def test_the_retention_defaults_are_the_documented_ones() -> None:
         settings.retention_delivery_id_hours,
         settings.retention_asked_question_days,
         settings.retention_candidate_days,
+        settings.retention_broadcast_days,
         settings.retention_sweep_minutes,
-    ) == (90, 90, 24, 48, 365, 365, 60)
+    ) == (90, 90, 24, 48, 365, 365, 365, 60)

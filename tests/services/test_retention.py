@@ -18,6 +18,7 @@ EVERY_RULE = [
     "processed delivery ids",
     "logged questions",
     "candidate phrasings",
+    "broadcast recipients and answers",
     "expired link codes",
     "rate-limit windows",
 ]

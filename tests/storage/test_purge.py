@@ -11,6 +11,15 @@ from sqlalchemy import select
 
 from domain.intros import Answer, ConsentKind, Origin, Status
 from domain.people import Role
+from storage.broadcasts import (
+    BroadcastAnswer,
+    BroadcastDelivery,
+    DeliveryStatus,
+    NewDelivery,
+)
+from storage.broadcasts import (
+    Outcome as Sent,
+)
 from storage.conversations import ConversationKey, StoredState
 from storage.database import Database
 from storage.faq import Outcome
@@ -221,3 +230,39 @@ async def test_rate_limit_windows_go_once_over(database: Database) -> None:
 
     assert await unit(database, lambda repos: repos.throttle.purge_windows(NOW - RATE_WINDOW)) == 1
     assert await column(database, RateLimitWindow.key) == ["test:current"]
+
+
+async def test_broadcast_recipients_and_answers_go_once_the_broadcast_is_old_but_pending_rows_stay(
+    database: Database,
+) -> None:
+    async def broadcast(repos: Repositories, send_at: datetime, people: list[int]) -> list[int]:
+        made = await repos.broadcasts.create(
+            text="The March residential is confirmed.",
+            category="events",
+            tags=(),
+            platform=None,
+            choices=("Coming", "Not coming"),
+            names_to_staff=False,
+            send_at=send_at,
+            now=send_at,
+            deliveries=[NewDelivery(person, "test", f"p{person}", send_at) for person in people],
+        )
+        claimed = await repos.broadcasts.claim("test", send_at, lease=LEASE, limit=10)
+        sent = [row for row in claimed if row.member_id == people[0]]
+        await repos.broadcasts.record([Sent(row.id, DeliveryStatus.SENT) for row in sent], send_at)
+        await repos.broadcasts.answer(made.id, people[0], 0, send_at)
+        return [row.id for row in claimed if row not in sent]  # held back: still pending
+
+    async def seed(repos: Repositories) -> list[int]:
+        ann, bob = await member(repos, "Ann Lee"), await member(repos, "Bob Hart")
+        pending = await broadcast(repos, CUT - SECOND, [ann, bob])
+        await broadcast(repos, CUT, [ann])
+        return pending
+
+    pending = await unit(database, seed)
+
+    assert await unit(database, lambda repos: repos.broadcasts.purge_sent(CUT)) == 2
+    assert len(await column(database, BroadcastAnswer.member_id)) == 1
+    statuses = await column(database, BroadcastDelivery.status)
+    assert sorted(statuses) == [DeliveryStatus.PENDING, DeliveryStatus.SENT]
+    assert set(pending) <= set(await column(database, BroadcastDelivery.id))
