@@ -3,7 +3,8 @@ consent record.
 
 Contact details live only in `directory_profiles` and leave it only through
 services.intros.shared_contacts. The consent record is append-only: nothing here updates or
-deletes one of its rows (a member's erasure, by the foreign key, is the one exception).
+deletes one of its rows (a member's erasure, by the foreign key, is the one exception; purging an
+introduction that did not happen unlinks its entries, by the foreign key too, and keeps them).
 """
 
 from __future__ import annotations
