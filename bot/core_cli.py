@@ -1,5 +1,5 @@
-"""The core's own commands: `chat`, `serve`, `telegram set-webhook`, `db upgrade` / `current`,
-`jobs list`."""
+"""The core's own commands: `chat`, `serve`, `telegram set-webhook`, `db upgrade` / `current` /
+`purge`, `jobs list`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.joblist import list_jobs
 from bot.middleware import TERMINAL_MIDDLEWARE
 from bot.parsing import whole_number
 from bot.web import create_web_app, platform_adapters
+from services import retention
 from storage.migrate import database_revision
 
 log = logging.getLogger("cedp-bot")
@@ -125,7 +126,7 @@ async def set_webhook(invocation: Invocation, *, url: str | None) -> int:
     return 0
 
 
-db = cli.group("db", help="database schema")
+db = cli.group("db", help="database schema and retention")
 
 
 async def _show_revision(invocation: Invocation, *, migrate: bool) -> int:
@@ -143,6 +144,12 @@ async def upgrade(invocation: Invocation) -> int:
 @db.tool("current", help="show the schema revision")
 async def current(invocation: Invocation) -> int:
     return await _show_revision(invocation, migrate=False)
+
+
+@db.command("purge", help="purge now what the retention periods say has been kept long enough")
+async def purge(desk: Desk) -> list[str]:
+    purged = await retention.purge(desk.repos, desk.settings, desk.now)
+    return [f"{count}\t{what}" for what, count in purged.items()]
 
 
 jobs = cli.group("jobs", help="timed work (reminders, scheduled sends)")

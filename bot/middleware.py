@@ -13,7 +13,6 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 
 from bot.binding import NotYours
 from bot.context import Context, ConversationHandle
@@ -24,6 +23,7 @@ from bot.router import Access, Handler
 from storage.conversations import ConversationKey
 from storage.database import connection_was_lost
 from storage.repositories import Repositories
+from storage.throttle import RATE_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[R
         event.event_id,
         f"{event.sender.platform}:{event.sender.external_id}",
         ctx.now,
-        timedelta(minutes=1),
+        RATE_WINDOW,
     )
     if not admission.first_delivery:
         log.info("dropped redelivery of %s", event.event_id)

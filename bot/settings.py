@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.notices import QuietHours, parse_quiet_hours
 from domain.pulse import MIN_RESPONDENTS_FLOOR, WorkingHours
 
+MAX_RETENTION_DAYS = 3650  # ten years: past that a period is a mistake, not a policy
 SHIPPED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "content"
 
 
@@ -63,6 +64,47 @@ class Settings(BaseSettings):
     checkin_hours: str = Field(default="mon-fri 09:00-17:00", validation_alias="CEDP_CHECKIN_HOURS")
     pulse_min_respondents: int = Field(
         default=5, ge=MIN_RESPONDENTS_FLOOR, le=500, validation_alias="CEDP_PULSE_MIN_RESPONDENTS"
+    )
+    # Retention (services/retention.py): how long each kind of record outlives its use; the
+    # sweep that purges them runs on the job scheduler every CEDP_RETENTION_SWEEP_MINUTES.
+    retention_team_question_days: int = Field(
+        default=90,
+        gt=0,
+        le=MAX_RETENTION_DAYS,
+        validation_alias="CEDP_RETENTION_TEAM_QUESTION_DAYS",
+    )
+    retention_intro_request_days: int = Field(
+        default=90,
+        gt=0,
+        le=MAX_RETENTION_DAYS,
+        validation_alias="CEDP_RETENTION_INTRO_REQUEST_DAYS",
+    )
+    retention_conversation_hours: int = Field(
+        default=24,
+        gt=0,
+        le=MAX_RETENTION_DAYS * 24,
+        validation_alias="CEDP_RETENTION_CONVERSATION_HOURS",
+    )
+    retention_delivery_id_hours: int = Field(
+        default=48,
+        gt=0,
+        le=MAX_RETENTION_DAYS * 24,
+        validation_alias="CEDP_RETENTION_DELIVERY_ID_HOURS",
+    )
+    retention_asked_question_days: int = Field(
+        default=365,
+        gt=0,
+        le=MAX_RETENTION_DAYS,
+        validation_alias="CEDP_RETENTION_ASKED_QUESTION_DAYS",
+    )
+    retention_candidate_days: int = Field(
+        default=365, gt=0, le=MAX_RETENTION_DAYS, validation_alias="CEDP_RETENTION_CANDIDATE_DAYS"
+    )
+    retention_broadcast_days: int = Field(
+        default=365, gt=0, le=MAX_RETENTION_DAYS, validation_alias="CEDP_RETENTION_BROADCAST_DAYS"
+    )
+    retention_sweep_minutes: int = Field(
+        default=60, gt=0, le=24 * 60, validation_alias="CEDP_RETENTION_SWEEP_MINUTES"
     )
     # Binds button payloads to their recipient; unset, one is generated and kept in the database.
     secret_key: SecretStr | None = Field(

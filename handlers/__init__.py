@@ -27,6 +27,7 @@ from handlers import (
     pulse,
     pulse_cli,
     pulse_jobs,
+    retention_jobs,
     settings,
     start,
     team,
@@ -54,7 +55,7 @@ def all_routers() -> list[Router]:
 
 def all_job_kinds() -> list[JobKinds]:
     """Every capability's job kinds, which each worker's scheduler runs."""
-    return [coaching_jobs.jobs, intros_jobs.jobs, pulse_jobs.jobs]
+    return [coaching_jobs.jobs, intros_jobs.jobs, pulse_jobs.jobs, retention_jobs.jobs]
 
 
 def all_cli_commands() -> list[CliCommands]:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -366,6 +367,25 @@ class BroadcastRepository:
             )
         )
         return result.rowcount
+
+    async def purge_sent(self, before: datetime) -> int:
+        """Delete the recipients' rows and answers of broadcasts due before `before`, save rows
+        still pending; the broadcast itself (staff's words, the segment) stays in the list."""
+        old = select(Broadcast.id).where(Broadcast.send_at < before)
+        deliveries = await self._session.execute(
+            delete(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id.in_(old),
+                BroadcastDelivery.status != DeliveryStatus.PENDING.value,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        answers = await self._session.execute(
+            delete(BroadcastAnswer)
+            .where(BroadcastAnswer.broadcast_id.in_(old))
+            .execution_options(synchronize_session=False)
+        )
+        return deliveries.rowcount + answers.rowcount
 
     async def is_recipient(self, broadcast_id: int, member_id: int) -> bool:
         """Whether the broadcast was sent to this member (only they may answer it)."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import KnowledgeCandidate
@@ -53,5 +53,16 @@ class CandidateRepository:
                 KnowledgeCandidate.state == CandidateState.WAITING.value,
             )
             .values(state=state.value)
+        )
+        return result.rowcount
+
+    async def purge_created(self, before: datetime) -> int:
+        """Delete candidates kept before the day of `before`, whatever their state: an accepted
+        one lives on as an alternate, a dismissed one is done with, and one still waiting that
+        old has not found enough people to be offered."""
+        result = await self._session.execute(
+            delete(KnowledgeCandidate)
+            .where(KnowledgeCandidate.created_on < before.date())
+            .execution_options(synchronize_session=False)
         )
         return result.rowcount

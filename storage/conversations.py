@@ -80,3 +80,13 @@ class ConversationRepository:
 
     async def clear(self, key: ConversationKey) -> None:
         await self._session.execute(delete(ConversationState).where(*key._where()))
+
+    async def purge_expired(self, before: datetime) -> int:
+        """Delete states that expired before `before`: left unfinished and never seen again (a
+        finished flow clears its state at once, and an expired one seen again goes on sight)."""
+        result = await self._session.execute(
+            delete(ConversationState)
+            .where(ConversationState.expires_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

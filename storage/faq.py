@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AskedQuestion, KnowledgeAlternate
@@ -97,6 +97,15 @@ class FaqRepository:
         missed += [Missed(count, question, entry) for count, question, entry in unhelpful]
         missed.sort(key=lambda item: (-item.count, item.question))
         return missed[:limit]
+
+    async def purge_asked(self, before: datetime) -> int:
+        """Delete questions asked before `before`: the staff report covers what is left."""
+        result = await self._session.execute(
+            delete(AskedQuestion)
+            .where(AskedQuestion.asked_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
 
     async def add_alternate(self, entry_id: str, text: str, now: datetime) -> None:
         statement = insert_for(self._session, KnowledgeAlternate).values(

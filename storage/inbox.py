@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -210,3 +210,14 @@ class InboxRepository:
             .values(claimed_until=now + lease)
             .execution_options(synchronize_session=False)
         )
+
+    async def purge_done(self, before: datetime) -> int:
+        """Delete the keys of deliveries handled before `before` whose replies were sent: past
+        the time a platform may redeliver them, they refuse nothing. A delivery not yet handled,
+        or with replies still to send, stays whatever its age."""
+        result = await self._session.execute(
+            delete(Delivery)
+            .where(Delivery.handled_at < before, Delivery.replies.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

@@ -3,7 +3,8 @@ consent record.
 
 Contact details live only in `directory_profiles` and leave it only through
 services.intros.shared_contacts. The consent record is append-only: nothing here updates or
-deletes one of its rows (a member's erasure, by the foreign key, is the one exception).
+deletes one of its rows (a member's erasure, by the foreign key, is the one exception; purging an
+introduction that did not happen unlinks its entries, by the foreign key too, and keeps them).
 """
 
 from __future__ import annotations
@@ -164,8 +165,9 @@ class ConsentEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    # Indexed: purging an introduction sets this to NULL in its consent entries.
     introduction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("introductions.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("introductions.id", ondelete="SET NULL"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(16))  # domain.intros.ConsentKind
     detail: Mapped[str] = mapped_column(String(300), default="")
@@ -375,6 +377,22 @@ class IntrosRepository:
             )
         )
         return bool(found)
+
+    async def purge_closed(self, before: datetime) -> int:
+        """Delete introductions that did not happen (expired, declined, withdrawn) and lapsed
+        before `before`, with their parties; their consent entries stay, unlinked. An accepted
+        one is kept: it is what lets the two see each other's contact details."""
+        result = await self._session.execute(
+            delete(Introduction)
+            .where(
+                Introduction.status.in_(
+                    [Status.EXPIRED.value, Status.DECLINED.value, Status.WITHDRAWN.value]
+                ),
+                Introduction.expires_at < before,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
 
     async def counts(self) -> dict[tuple[str, str], int]:
         """Introductions by (origin, status): what staff may see."""

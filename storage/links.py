@@ -36,3 +36,12 @@ class LinkCodeRepository:
             .returning(LinkCode.member_id)
         )
         return used.scalar_one_or_none()
+
+    async def purge_expired(self, before: datetime) -> int:
+        """Delete codes that expired before `before`: they can no longer be redeemed."""
+        result = await self._session.execute(
+            delete(LinkCode)
+            .where(LinkCode.expires_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

@@ -148,7 +148,7 @@ class ConversationState(Base):
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class RateLimitWindow(Base):
@@ -171,7 +171,10 @@ class Delivery(Base):
     """
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_claims", "platform", "claimed_until"),)
+    __table_args__ = (
+        Index("ix_inbox_claims", "platform", "claimed_until"),
+        Index("ix_inbox_handled_at", "handled_at"),  # the retention sweep
+    )
 
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -199,7 +202,7 @@ class AskedQuestion(Base):
     entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     team_question_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class TeamQuestion(Base):
@@ -214,7 +217,7 @@ class TeamQuestion(Base):
     asker_name: Mapped[str] = mapped_column(String(200))
     answer: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     # Between the answer and the staff member's "Add to: ENTRY" (or "Don't add"): the asker's
     # digest for each entry offered (services/learning.py), worked out while the reply address
     # was still known; cleared by the choice.
@@ -265,7 +268,7 @@ class KnowledgeCandidate(Base):
     question: Mapped[str] = mapped_column(String(300))
     asker_digest: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))  # waiting | accepted | dismissed
-    created_on: Mapped[date] = mapped_column(Date())
+    created_on: Mapped[date] = mapped_column(Date(), index=True)
 
 
 class MemberSettings(Base):

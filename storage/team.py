@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import TeamQuestion
@@ -69,3 +69,12 @@ class TeamQuestionRepository:
     async def drop_learn_digests(self, row: TeamQuestion) -> None:
         row.learn_digests = None
         await self._session.flush()
+
+    async def purge_answered(self, before: datetime) -> int:
+        """Delete questions answered before `before`; open questions stay, however old."""
+        result = await self._session.execute(
+            delete(TeamQuestion)
+            .where(TeamQuestion.answered_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Exists, bindparam, case, exists, literal, select
+from sqlalchemy import Exists, bindparam, case, delete, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from storage.models import Delivery, RateLimitWindow
 from storage.prepared import Prepared
 from storage.upsert import dialect_insert, dialect_of
+
+RATE_WINDOW = timedelta(minutes=1)  # CEDP_RATE_LIMIT_PER_MINUTE counts in windows this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +123,13 @@ class ThrottleRepository:
             self._session, platform=platform, event_id=event_id, now=now
         )
         return result.first() is not None
+
+    async def purge_windows(self, before: datetime) -> int:
+        """Delete windows that started before `before`: once over, a window limits nobody, and
+        its key names the person's account."""
+        result = await self._session.execute(
+            delete(RateLimitWindow)
+            .where(RateLimitWindow.window_start < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

@@ -7,13 +7,21 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.core import Bot
-from bot.scheduler import JOB_LEASE, DueJob, JobContext, JobFailed, JobKinds, Scheduler
+from bot.scheduler import (
+    JOB_LEASE,
+    DueJob,
+    JobContext,
+    JobFailed,
+    JobKinds,
+    Scheduler,
+    occurrence_key,
+)
 from bot.settings import Settings
 from storage.database import Database
 from storage.jobs import Job, JobState
@@ -256,6 +264,100 @@ async def test_more_due_jobs_than_one_claim_takes_all_run_in_one_pass(
 
     assert await worker.scheduler.run_due() == 45
     assert len(runs) == 45
+
+
+# Recurring work
+
+HOURLY = timedelta(hours=1)
+
+
+def tick_kinds(runs: Counter[str], *, broken: bool = False) -> JobKinds:
+    """`tick` recurs every hour; it counts its runs by key, and fails when `broken`."""
+    kinds = JobKinds("ticks")
+
+    @kinds.every("tick", lambda settings: HOURLY)
+    async def tick(job: DueJob, ctx: JobContext) -> None:
+        runs[job.key] += 1
+        if broken:
+            raise JobFailed("the tick is broken")
+
+    return kinds
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 24, hour, minute, tzinfo=UTC)
+
+
+async def waiting(bot: Bot) -> list[tuple[str, datetime, str]]:
+    return [(job.key, job.due_at, job.state) for job in await stored_jobs(bot)]
+
+
+async def test_a_recurring_kind_runs_once_an_interval_however_many_workers_plan_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    runs: Counter[str] = Counter()
+    first = await Bot.start(settings, clock=clock, job_kinds=[tick_kinds(runs)])
+    second = await Bot.start(settings, clock=clock, job_kinds=[tick_kinds(runs)], migrate=False)
+    try:
+        clock.now = at(9, 20)
+        for worker in (first, second, first):  # two workers start, one restarts
+            await worker.scheduler.plan_recurring()
+        assert await waiting(first) == [
+            (occurrence_key("tick", at(9)), at(9), "pending"),  # due at once: missed at start
+            (occurrence_key("tick", at(10)), at(10), "pending"),
+        ]
+
+        await asyncio.gather(first.scheduler.run_due(), second.scheduler.run_due())
+        assert runs == Counter({"tick@2026-11-24T09:00:00Z": 1})
+
+        clock.now = at(10, 0)
+        await asyncio.gather(first.scheduler.run_due(), second.scheduler.run_due())
+        assert await waiting(first) == [(occurrence_key("tick", at(11)), at(11), "pending")]
+
+        clock.now = at(13, 40)  # nobody ran for hours: one run, not one per missed hour
+        assert await second.scheduler.run_due() == 1
+        assert await first.scheduler.run_due() == 0
+        assert await waiting(first) == [(occurrence_key("tick", at(14)), at(14), "pending")]
+    finally:
+        await first.close()
+        await second.close()
+    assert sorted(runs.values()) == [1, 1, 1]
+
+
+async def test_a_recurring_occurrence_that_fails_for_good_leaves_the_next_one_planned(
+    settings: Settings, clock: FakeClock
+) -> None:
+    runs: Counter[str] = Counter()
+    bot = await Bot.start(settings, clock=clock, job_kinds=[tick_kinds(runs, broken=True)])
+    try:
+        async with bot.services.database.transaction() as session:
+            await Repositories.bound_to(session).jobs.schedule(
+                "tick", {}, at(9), occurrence_key("tick", at(9)), max_attempts=1
+            )
+        clock.now = at(9, 5)
+
+        assert await bot.scheduler.run_due() == 0
+
+        assert await waiting(bot) == [
+            (occurrence_key("tick", at(9)), at(9), "dead"),
+            (occurrence_key("tick", at(10)), at(10), "pending"),
+        ]
+    finally:
+        await bot.close()
+
+
+async def test_a_started_scheduler_plans_and_runs_recurring_work_by_itself(
+    fast: Settings, clock: FakeClock
+) -> None:
+    runs: Counter[str] = Counter()
+    bot = await Bot.start(fast, clock=clock, job_kinds=[tick_kinds(runs)])
+    try:
+        bot.start_background()
+        await eventually(lambda: runs)
+        await asyncio.sleep(0.05)  # several more polls: the hour is not over, nothing more runs
+    finally:
+        await bot.close()
+    assert runs == Counter({occurrence_key("tick", at(9)): 1})
 
 
 # Registering kinds
