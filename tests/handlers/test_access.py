@@ -380,6 +380,7 @@ CLI: Mapping[str, Use] = {
     "telegram set-webhook": operator(writes=True),
     "db upgrade": operator(writes=True),
     "db current": operator(),
+    "db purge": operator(writes=True),
     "jobs list": operator(),
     "ask": operator(),
     "kb check": operator(),
