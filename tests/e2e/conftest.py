@@ -22,10 +22,9 @@ SLACK_SIGNING_SECRET = "slack-signing-secret"
 
 
 @dataclass
-class Served:
-    """One server process' worth: its bot, its address, and an HTTP client to post with."""
+class Endpoint:
+    """A running server's address and an HTTP client to post to it with: all a platform sees."""
 
-    bot: Bot
     url: str
     http: aiohttp.ClientSession
 
@@ -34,6 +33,13 @@ class Served:
     ) -> tuple[int, str]:
         async with self.http.post(self.url + path, data=body, headers=headers or {}) as response:
             return response.status, await response.text()
+
+
+@dataclass
+class Served(Endpoint):
+    """A server started in this process: its endpoint, and its bot to look inside."""
+
+    bot: Bot
 
 
 @pytest.fixture
@@ -79,7 +85,7 @@ def start_server(platform_settings: Settings, clock: FakeClock) -> ServerFactory
         port = runner.addresses[0][1]
         try:
             async with aiohttp.ClientSession() as http:
-                yield Served(bot, f"http://127.0.0.1:{port}", http)
+                yield Served(f"http://127.0.0.1:{port}", http, bot)
         finally:
             await runner.cleanup()
 

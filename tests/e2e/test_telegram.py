@@ -23,7 +23,7 @@ from handlers.faq import HANDED_OVER
 from storage.models import Delivery, Identity
 from storage.repositories import Repositories
 from tests.conftest import create_invite
-from tests.e2e.conftest import TELEGRAM_SECRET, Served, ServerFactory
+from tests.e2e.conftest import TELEGRAM_SECRET, Endpoint, Served, ServerFactory
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.payloads import TELEGRAM_GROUP_ID, telegram_callback, telegram_message
 
@@ -31,7 +31,7 @@ ALICE = 5001
 HEADERS = {SECRET_HEADER: TELEGRAM_SECRET, "Content-Type": "application/json"}
 
 
-async def post_update(server: Served, update: dict[str, Any], **headers: str) -> int:
+async def post_update(server: Endpoint, update: dict[str, Any], **headers: str) -> int:
     status, _ = await server.post(WEBHOOK_PATH, json.dumps(update).encode(), headers or HEADERS)
     return status
 
