@@ -4,9 +4,9 @@ touches every capability on both platforms.
 The server is a real `cedp-bot serve` process with CEDP_LOG_LEVEL=DEBUG, and what is read is its
 stderr: exactly what a deployment prints, through its own logging set-up (bot/cli.py), from
 every logger in the process (ours, aiohttp.access, python-telegram-bot, slack_bolt, slack_sdk,
-SQLAlchemy), start-up and shutdown included. An in-process server would share the test's own
-logging with the loopback platforms and the HTTP client, whose lines are no part of what the
-bot prints, and would skip the command line's set-up.
+SQLAlchemy, which keeps itself at WARNING), start-up and shutdown included. An in-process server
+would share the test's own logging with the loopback platforms and the HTTP client, whose lines
+are no part of what the bot prints, and would skip the command line's set-up.
 
 Staff work at the terminal (`cedp-bot invites create`, `coaching import`, `pulse create`) as they
 do; everything else goes through the public HTTP endpoints, replies read at the loopback
@@ -18,8 +18,6 @@ minutes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import json
 import logging
 import re
@@ -32,7 +30,7 @@ from urllib.parse import quote, quote_plus
 import aiohttp
 import pytest
 
-from bot.cli import main
+from bot.adapters.telegram import SECRET_HEADER, WEBHOOK_PATH
 from handlers.faq import ASK_TEAM, HANDED_OVER
 from tests.conftest import eventually
 from tests.e2e.conftest import SLACK_SIGNING_SECRET, TELEGRAM_SECRET, Endpoint
@@ -45,8 +43,9 @@ from tests.e2e.payloads import (
 )
 from tests.e2e.people import Person, SlackPerson
 from tests.e2e.processes import environment, free_port, serving
+from tests.e2e.test_broadcasts import cli
 from tests.e2e.test_slack import EVENTS
-from tests.e2e.test_telegram import SECRET_HEADER, buttons, post_update
+from tests.e2e.test_telegram import HEADERS, buttons, post_update
 
 SECRET_KEY = "cedp-secret-key-Wq9v2Lr7Xe4Tn8Zs-kept-out-of-logs"
 STAFF, ALICE, BEA = 7000, 7001, 7002  # on Telegram; Dr Priya Shah, the coach, is 7009
@@ -119,21 +118,9 @@ def terminal(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     root.setLevel(level)
 
 
-def _cli(*args: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(list(args)) == 0
-    return out.getvalue()
-
-
-async def cedp_bot(*args: str) -> str:
-    """What `cedp-bot ARGS` printed; in a thread, so the loopback platforms keep answering."""
-    return await asyncio.to_thread(_cli, *args)
-
-
-async def staff_file(folder: Path, name: str, text: str) -> str:
+def staff_file(folder: Path, name: str, content: str) -> str:
     path = folder / name
-    path.write_text(text, encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
     return str(path)
 
 
@@ -182,7 +169,7 @@ async def type_through(person: Person | SlackPerson, *typed: str) -> RecordedCal
 
 async def invites(staff: Person, count: int) -> list[str]:
     """Staff join with a code from the terminal, then make `count` codes in chat."""
-    code, _ = (await cedp_bot("invites", "create", "--role", "staff")).splitlines()
+    code, _ = (await cli("invites", "create", "--role", "staff")).splitlines()
     assert "Welcome" in text(await staff.type(f"/join {code}"))
     made = [text(await staff.type("/invite member")) for _ in range(count)]
     return [re.findall(r"/join (\S+?)\.$", invite)[0] for invite in made]
@@ -293,14 +280,21 @@ async def rsvp(person: Person | SlackPerson, answer: str) -> None:
     await person.press(await when_received(person, NEWS), answer)
 
 
-async def forged_webhooks(server: Endpoint) -> str:
-    """A Telegram update with a wrong secret and a Slack event signed with a wrong key, both
-    refused; returns the forged Slack signature."""
+async def refused_deliveries(server: Endpoint) -> str:
+    """On each platform, a forgery (a wrong secret, a wrong signing key) and a genuine but
+    malformed delivery carrying a contact detail, all refused; returns the forged signature."""
     forged = {SECRET_HEADER: FORGED_TELEGRAM_SECRET, "Content-Type": "application/json"}
     assert await post_update(server, telegram_message(99_999, ALICE, "/start"), **forged) == 403
+    update = json.dumps(telegram_message(99_998, ALICE, f"write to {EMAIL}"))
+    cut_short = update[: update.index(EMAIL) + len(EMAIL)].encode()  # JSON ending half-way
+    assert (await server.post(WEBHOOK_PATH, cut_short, HEADERS))[0] == 400
+
     body = slack_event("Ev-forged", slack_dm_event(QUILLON, "/start"))
     signed = slack_signature_headers(FORGED_SLACK_KEY, body)
     assert (await server.post(EVENTS, body, signed))[0] == 401
+    with_nul = slack_event("Ev-nul", slack_dm_event(QUILLON, f"write to {EMAIL}\x00"))
+    genuine = slack_signature_headers(SLACK_SIGNING_SECRET, with_nul)
+    assert (await server.post(EVENTS, with_nul, genuine))[0] == 400
     return signed["X-Slack-Signature"]
 
 
@@ -313,7 +307,7 @@ def spellings(value: str) -> set[str]:
 async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret(
     database_url: str, platforms: LoopbackPlatforms, terminal: Path
 ) -> None:
-    await cedp_bot("coaching", "import", await staff_file(terminal, "coaches.yaml", COACHES))
+    await cli("coaching", "import", staff_file(terminal, "coaches.yaml", COACHES))
     env = environment(
         database_url,
         platforms,
@@ -340,12 +334,12 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
                 staff_answer_then_draft_a_broadcast(staff),
             )
             await introduced(alice, quillon)
-            checkins = await staff_file(terminal, "checkin.yaml", checkin(datetime.now(UTC)))
-            await cedp_bot("pulse", "create", checkins)
+            checkins = staff_file(terminal, "checkin.yaml", checkin(datetime.now(UTC)))
+            await cli("pulse", "create", checkins)
             await asyncio.gather(checked_in(alice, CHOICE), checked_in(quillon, "Something else"))
             await staff.press(broadcast, "Send now")
             await asyncio.gather(rsvp(alice, "Attend"), rsvp(quillon, "Decline"))
-            forged_signature = await forged_webhooks(server)
+            forged_signature = await refused_deliveries(server)
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
     written = log_path.read_text(encoding="utf-8")
@@ -360,17 +354,21 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
         "the forged Slack signature": forged_signature,
         "the contact email": EMAIL,
         "the contact phone": PHONE,
+        "the contact phone without spaces": PHONE.replace(" ", ""),
         "the check-in comment": COMMENT,
         "the check-in choice": CHOICE,
+        **{f"invite code {code}": code for code in (for_alice, for_bea, for_quillon)},
     }
     for what, value in kept_out.items():
         for spelling in spellings(value):
             assert spelling not in written, f"{what} is in the log as {spelling!r}"
 
     # The log is the whole session's, not an empty file: libraries logged at DEBUG, both
-    # webhooks were logged refusing the forgeries, and every capability's routes were taken.
-    assert " DEBUG [" in written and "slack_bolt" in written
-    assert '"POST /telegram/webhook HTTP/1.1" 403' in written
-    assert '"POST /slack/events HTTP/1.1" 401' in written
+    # webhooks were logged refusing what they refused, and every capability's routes were taken.
+    assert re.search(r" DEBUG \[[^]]*\] slack_bolt\.", written)
+    for refused in ('/telegram/webhook HTTP/1.1" 403', '/slack/events HTTP/1.1" 401'):
+        assert refused in written
+    assert "refused a malformed Telegram update" in written
+    assert "refused a malformed Slack request" in written
     for route in ROUTES:
         assert f" handled by {route} in " in written, route
