@@ -10,9 +10,22 @@ from urllib.parse import quote
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 
 FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
-# Loggers that are noise at DEBUG. httpx and httpcore print request URLs, and Bot API URLs carry
-# the bot token: the redaction below would catch it, but they stay quiet regardless.
-QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "asyncio", "alembic.runtime.migration")
+# Loggers kept at WARNING whatever CEDP_LOG_LEVEL says. httpx and httpcore print request URLs,
+# and Bot API URLs carry the bot token: the redaction below would catch it, but they stay quiet
+# regardless. aiosqlite prints every call with its arguments and results, and at DEBUG
+# python-telegram-bot (its Bot classes) and slack_sdk print every API call's parameters and
+# answer: messages as sent, so contact details shared in an introduction and the options a
+# check-in offered. Redaction cannot know those values, so these loggers never print them.
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "aiosqlite",
+    "asyncio",
+    "alembic.runtime.migration",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "slack_sdk",
+)
 
 
 class _CorrelationFilter(logging.Filter):

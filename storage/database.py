@@ -53,7 +53,13 @@ def _configure_sqlite(engine: AsyncEngine, *, in_memory: bool) -> None:
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """An async engine for `url`, with the SQLite safety settings applied when it is SQLite."""
+    """An async engine for `url`, with the SQLite safety settings applied when it is SQLite.
+
+    Its errors name the statement but hide its parameters: a failed write would otherwise put
+    the values it carried (a contact detail, a check-in comment) into the traceback that the
+    error-to-reply middleware, the inbox or the scheduler logs.
+    """
+    options = {"hide_parameters": True, **options}
     if is_sqlite(url):
         if make_url(url).get_driver_name() == "aiosqlite":
             options = {"module": inline_dbapi(), **options}

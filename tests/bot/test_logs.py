@@ -69,21 +69,26 @@ def root_logging() -> Iterator[logging.Logger]:
     root.setLevel(level)
 
 
-def test_configured_logging_redacts_and_keeps_url_printing_loggers_quiet(
+def test_configured_logging_redacts_and_keeps_url_and_payload_printing_loggers_quiet(
     root_logging: logging.Logger,
 ) -> None:
-    configure_logging("DEBUG", {"TELEGRAM_BOT_TOKEN": TOKEN})
+    configure_logging("DEBUG", {"SLACK_BOT_TOKEN": TOKEN})
     written = io.StringIO()
     [handler] = root_logging.handlers
     assert isinstance(handler, logging.StreamHandler) and handler.formatter is not None
     handler.setStream(written)
     token = correlation_id.set("abc123")
 
-    logging.getLogger("telegram.ext.ExtBot").debug("Set Bot API URL: .../bot%s", TOKEN)
+    logging.getLogger("slack_bolt.AsyncApp").debug("Authorization: Bearer %s", TOKEN)
     logging.getLogger("httpx").info("HTTP Request: POST .../bot%s/getMe", TOKEN)
+    sent = "Calling Bot API endpoint `sendMessage` with parameters `{'text': 'Email: a@b.uk'}`"
+    logging.getLogger("telegram.ext.ExtBot").debug(sent)
+    logging.getLogger("slack_sdk.web.async_base_client").debug("Sending a request - json: {}")
     correlation_id.reset(token)
 
     assert written.getvalue().endswith(
-        "DEBUG [abc123] telegram.ext.ExtBot: Set Bot API URL: .../bot[TELEGRAM_BOT_TOKEN]\n"
+        "DEBUG [abc123] slack_bolt.AsyncApp: Authorization: Bearer [SLACK_BOT_TOKEN]\n"
     )
     assert "httpx" not in written.getvalue()
+    assert "Bot API endpoint" not in written.getvalue()
+    assert "Sending a request" not in written.getvalue()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import aiohttp
 
@@ -51,11 +52,16 @@ def environment(
 
 @asynccontextmanager
 async def serving(
-    environment: dict[str, str], port: int
+    environment: dict[str, str], port: int, *, stderr: BinaryIO | None = None
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A `cedp-bot serve` process, healthy; killed with SIGKILL if still running at the end."""
+    """A `cedp-bot serve` process, healthy; killed with SIGKILL if still running at the end.
+    Its log goes to `stderr` when given, else to the test's own."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--port", str(port), env=environment, cwd=ROOT
+        sys.executable,
+        *("-m", "bot.cli", "serve", "--port", str(port)),
+        env=environment,
+        cwd=ROOT,
+        stderr=stderr,
     )
     try:
         async with aiohttp.ClientSession() as http:

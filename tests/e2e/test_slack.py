@@ -52,17 +52,17 @@ async def post_event(
     return status
 
 
-async def post_form(served: Served, body: bytes) -> tuple[int, str]:
+async def post_form(served: Endpoint, body: bytes) -> tuple[int, str]:
     headers = slack_signature_headers(SLACK_SIGNING_SECRET, body, content_type=FORM)
     return await served.post(EVENTS, body, headers)
 
 
-async def dm(served: Served, user: str, text: str, event_id: str) -> None:
+async def dm(served: Endpoint, user: str, text: str, event_id: str) -> None:
     assert await post_event(served, event_id, slack_dm_event(user, text)) == 200
 
 
 async def press(
-    served: Served, user: str, value: str, *, channel: str, message_ts: str = "1700000000.000100"
+    served: Endpoint, user: str, value: str, *, channel: str, message_ts: str = "1700000000.000100"
 ) -> None:
     body = slack_block_action(
         user, channel=channel, message_ts=message_ts, action_id="choice-0", value=value

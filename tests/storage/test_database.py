@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.database import Database, DatabaseUnavailable
 from storage.migrate import database_revision, upgrade_database
@@ -157,3 +158,22 @@ async def test_reaching_an_unreachable_database_names_it_without_its_password() 
     message = str(caught.value)
     assert message.startswith("cannot reach the database at postgresql+asyncpg://postgres:***@")
     assert "127.0.0.1:1/none: " in message and "s3cret" not in message
+
+
+async def test_a_failed_statement_names_itself_but_not_the_values_it_carried(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    insert = text("INSERT INTO t (id, note) VALUES (1, :note)")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)"))
+            await session.execute(insert, {"note": "first"})
+        with pytest.raises(IntegrityError) as caught:
+            async with database.transaction() as session:
+                await session.execute(insert, {"note": "quillon.vexmoor@example.nhs.uk"})
+    finally:
+        await database.dispose()
+
+    assert "INSERT INTO t" in str(caught.value)
+    assert "quillon.vexmoor" not in str(caught.value)
