@@ -47,6 +47,12 @@ async def _stored(bot: Bot, user_id: str) -> Member | None:
     )
 
 
+async def _id(repos: Repositories, user_id: str) -> int:
+    member = await repos.members.find_by_identity(TEST_PLATFORM, user_id)
+    assert member is not None
+    return member.id
+
+
 async def _states(bot: Bot) -> list[ConversationState]:
     async with bot.services.database.transaction() as session:
         return list((await session.execute(select(ConversationState))).scalars())
@@ -144,9 +150,8 @@ async def test_a_coach_who_forgets_is_gone_and_their_members_are_told(bot: Bot) 
     async def coach_with_a_session(repos: Repositories) -> None:
         coach = await add_coach(repos, "Dr Quillon Vexmoor", now)
         await repos.members.add_identity(coach.member_id, TEST_PLATFORM, "quillon")
-        bob = await repos.members.find_by_identity(TEST_PLATFORM, "bob")
-        assert bob is not None
-        await repos.coaching.add_booking(booking_row(coach, bob.id, now.replace(day=26), now))
+        booked = booking_row(coach, await _id(repos, "bob"), now.replace(day=26), now)
+        await repos.coaching.add_booking(booked)
 
     await unit(bot.services.database, coach_with_a_session)
     coach = TestChat(bot, user_id="quillon", display_name="Dr Quillon Vexmoor")
@@ -157,6 +162,32 @@ async def test_a_coach_who_forgets_is_gone_and_their_members_are_told(bot: Bot) 
     assert "Cancelled: your coaching session on Thursday 26 November at 09:00" in member.text
     assert "Your coach has left the programme" in member.text
     assert "Quillon" not in member.text
+
+
+async def test_a_member_who_forgets_frees_the_slot_and_the_coach_is_told_without_a_name(
+    bot: Bot,
+) -> None:
+    quillon = await _member(bot)
+    bob = await _member(bot, "bob", "Bob Smith")
+    now = bot.services.clock()
+
+    async def booked_and_waiting(repos: Repositories) -> None:
+        coach = await add_coach(repos, "Dr Priya Shah", now)
+        await repos.members.add_identity(coach.member_id, TEST_PLATFORM, "priya")
+        booked = booking_row(coach, await _id(repos, "quillon"), now.replace(day=26), now)
+        await repos.coaching.add_booking(booked)
+        await repos.coaching.join_waitlist(coach.id, await _id(repos, "bob"), now)
+
+    await unit(bot.services.database, booked_and_waiting)
+    await quillon.send("/forget")
+    await quillon.press(ERASE_LABEL)
+    await run_jobs(bot)
+    priya = TestChat(bot, user_id="priya")
+    await priya.inbox()
+    assert "Cancelled: your coaching session on Thursday 26 November at 09:00" in priya.text
+    assert "The member has left the programme" in priya.text and "Quillon" not in priya.text
+    await bob.inbox()
+    assert "has come free: Thursday 26 November at 09:00" in bob.text  # the waiting list's turn
 
 
 # At the terminal
