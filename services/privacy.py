@@ -287,7 +287,9 @@ class Erased:
 
 @dataclass(frozen=True, slots=True)
 class _Traces:
-    """The ids by which a job's payload can name the person being erased."""
+    """The ids by which a job's payload can name the person being erased. A job naming them
+    goes: their reminders and check-in sends, notices about their sessions and introductions,
+    and a waiting-list offer that passed them (the slot is then free for anyone to book)."""
 
     member_id: int
     coach_id: int | None
