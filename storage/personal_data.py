@@ -41,13 +41,9 @@ from storage.models import (
     TeamQuestion,
 )
 from storage.pulse import PulseCheckin, PulseParticipant
+from storage.throttle import rate_limit_key
 
 Account = tuple[str, str]  # (platform, the platform's id for the person)
-
-
-def rate_limit_key(account: Account) -> str:
-    """The key the rate limit counts an account's messages under (bot.middleware.admit)."""
-    return f"{account[0]}:{account[1]}"
 
 
 def _accounts_match(platform: Any, external_id: Any, accounts: Collection[Account]) -> Any:
@@ -161,7 +157,7 @@ class PersonalDataRepository:
 
     async def erase_conversations(self, accounts: Collection[Account]) -> dict[str, int]:
         """Where the person's accounts are in a flow, and their rate-limit windows."""
-        keys = [rate_limit_key(account) for account in accounts]
+        keys = [rate_limit_key(*account) for account in accounts]
         return {
             "conversation states": await self._delete(
                 ConversationState,

@@ -20,6 +20,11 @@ from storage.prepared import Prepared
 from storage.upsert import dialect_insert, dialect_of
 
 
+def rate_limit_key(platform: str, account: str) -> str:
+    """What one person's messages are counted under: their account on the platform."""
+    return f"{platform}:{account}"
+
+
 @dataclass(frozen=True, slots=True)
 class Admission:
     first_delivery: bool  # False for a platform's redelivery: it is not counted either
