@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from domain.people import Role
 from handlers.privacy import ERASE, GOODBYE
+from storage.models import Delivery
 from storage.repositories import Repositories
-from tests.conftest import create_invite
+from tests.conftest import create_invite, eventually
 from tests.e2e.conftest import Served
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.payloads import telegram_callback, telegram_message
@@ -46,3 +49,12 @@ async def test_mydata_is_a_json_document_and_forget_erases_over_telegram(
     async with served.bot.services.database.transaction() as session:
         repos = Repositories.bound_to(session)
         assert await repos.members.find_by_identity("telegram", str(QUILLON)) is None
+
+    async def inbox_forgets_them() -> bool:
+        """Once the goodbye is sent, the deliveries keep only their keys: no account id."""
+        async with served.bot.services.database.transaction() as session:
+            rows = (await session.execute(select(Delivery))).scalars().all()
+        held = [(row.body, row.reply_to, row.reply_person, row.replies) for row in rows]
+        return len(rows) == 4 and str(QUILLON) not in str(held)
+
+    await eventually(inbox_forgets_them, 5, "the inbox to drop their account id")
