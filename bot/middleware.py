@@ -23,7 +23,7 @@ from bot.router import Access, Handler
 from storage.conversations import ConversationKey
 from storage.database import connection_was_lost
 from storage.repositories import Repositories
-from storage.throttle import RATE_WINDOW
+from storage.throttle import RATE_WINDOW, rate_limit_key
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ async def admit(event: InboundEvent, ctx: Context, call_next: Handler) -> list[R
     admission = await ctx.repos.throttle.admit(
         event.sender.platform,
         event.event_id,
-        f"{event.sender.platform}:{event.sender.external_id}",
+        rate_limit_key(event.sender.platform, event.sender.external_id),
         ctx.now,
         RATE_WINDOW,
     )

@@ -24,6 +24,7 @@ from handlers import (
     learn,
     members,
     members_cli,
+    privacy,
     pulse,
     pulse_cli,
     pulse_jobs,
@@ -49,6 +50,7 @@ def all_routers() -> list[Router]:
         broadcasts.router,
         team.router,
         learn.router,
+        privacy.router,
         faq.router,
     ]
 

@@ -20,7 +20,7 @@ from bot.scheduler import DueJob, JobContext, JobKinds
 from handlers.coaching import ConfirmBooking, minutes_since_epoch
 from services import coaching
 from services.settings import preferences
-from storage.coaching import Booking, BookingStatus, Coach
+from storage.coaching import Booking, BookingStatus
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ def _in(delta: timedelta) -> str:
     return "in " + " ".join(parts)
 
 
-def _kind(coach: Coach) -> str:
-    return "mentoring" if coach.kind == "mentor" else "coaching"
+def _kind(coach_kind: str) -> str:
+    return "mentoring" if coach_kind == "mentor" else "coaching"
 
 
 def _at(text: str) -> datetime:
@@ -95,7 +95,7 @@ async def remind(job: DueJob, ctx: JobContext) -> None:
         )
         return
     if for_member:
-        zone, other = prefs.timezone, f"your {_kind(coach)} session with {coach.name}"
+        zone, other = prefs.timezone, f"your {_kind(coach.kind)} session with {coach.name}"
     else:
         member = await ctx.repos.members.get(booking.member_id)
         name = member.display_name if member else "a member"
@@ -147,11 +147,40 @@ async def send_offer(job: DueJob, ctx: JobContext) -> None:
         return
     zone = await _member_zone(ctx, member.id)
     text = (
-        f"A {_kind(coach)} session with {coach.name} has come free: {when(start, zone)}. "
+        f"A {_kind(coach.kind)} session with {coach.name} has come free: {when(start, zone)}. "
         f"It is held for you until {when(entry.offered_until, zone)}."
     )
     button = offer(BOOK_IT, ConfirmBooking(coach.id, minutes_since_epoch(start)))
     await queue_for_member(ctx.repos, ctx.services.binder, member, text, ctx.now, [button])
+
+
+@jobs.kind(coaching.SESSION_GONE)
+async def tell_session_gone(job: DueJob, ctx: JobContext) -> None:
+    """A session is off because the person on the other side was erased: the one who stays is
+    told, without being told who; a coach's freed slot goes down their waiting list."""
+    payload = job.payload
+    person = await ctx.repos.members.get(payload["member"])
+    if person is None:
+        return
+    start = _at(payload["start"])
+    kind = _kind(payload["kind"])
+    if coaching.Recipient(payload["to"]) is coaching.Recipient.COACH:
+        coach = await ctx.repos.coaching.coach(payload["coach"])
+        zone = ZoneInfo(coach.timezone) if coach else await _member_zone(ctx, person.id)
+        text = (
+            f"Cancelled: your {kind} session on {when(start, zone)}. The member has left the "
+            "programme, and the time is free again."
+        )
+        await coaching.offer_freed(
+            ctx.repos, payload["coach"], start, ctx.now, ctx.services.settings
+        )
+    else:
+        zone = await _member_zone(ctx, person.id)
+        text = (
+            f"Cancelled: your {kind} session on {when(start, zone)}. Your coach has left the "
+            "programme; send /book to find a time with someone else."
+        )
+    await queue_for_member(ctx.repos, ctx.services.binder, person, text, ctx.now)
 
 
 @jobs.kind(coaching.OFFER_LAPSE)

@@ -28,7 +28,6 @@ class Action(StrEnum):
     MEMBER_EXPORT = "member.export"
     MEMBER_ERASE = "member.erase"
     MEMBER_ADD = "member.add"
-    MEMBER_REMOVE = "member.remove"
     MEMBER_ROLE = "member.role"
     MEMBER_TAGS = "member.tags"
     INVITE_CREATE = "invite.create"

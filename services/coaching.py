@@ -41,6 +41,7 @@ REMIND = "coaching:remind"
 NOTICE = "coaching:notice"
 OFFER = "coaching:offer"
 OFFER_LAPSE = "coaching:offer-lapse"
+SESSION_GONE = "coaching:session-gone"
 
 
 class Recipient(StrEnum):
@@ -481,6 +482,60 @@ async def open_offer(
         if entry.member_id == member_id and entry.offered_start == start:
             return entry
     return None
+
+
+async def offer_freed(
+    repos: Repositories, coach_id: int, start: datetime, now: datetime, settings: Settings
+) -> WaitlistEntry | None:
+    """A slot freed by someone's erasure rather than their own cancellation, offered down the
+    coach's waiting list as any freed slot is."""
+    coach = await repos.coaching.coach(coach_id, lock=True)
+    return None if coach is None else await _offer(repos, coach, start, now, settings)
+
+
+# When someone on one side of sessions is erased
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """Who hears that a session is off because the person on the other side was erased."""
+
+    members: int  # distinct members whose sessions with an erased coach are cancelled
+    coaches: int  # distinct coaches whose sessions with an erased member are cancelled
+
+
+async def tell_of_erasure(
+    repos: Repositories, member_id: int, coach: Coach | None, now: datetime
+) -> Told:
+    """Schedule, in the erasure's transaction, a notice for each session still to come with the
+    person being erased: to the coach of each of their sessions, and, when they are a coach, to
+    each member booked with them. The notice never names who left (they are gone from every
+    table, the job's payload included); the rows themselves go with the erasure, which frees
+    the slots."""
+    coaches: set[int] = set()
+    for booking, other, _ in await repos.coaching.upcoming(now, member_id=member_id):
+        coaches.add(other.member_id)
+        await _tell_session_gone(repos, booking, Recipient.COACH, other, now)
+    members: set[int] = set()
+    if coach is not None:
+        for booking, _, _ in await repos.coaching.upcoming(now, coach_id=coach.id):
+            members.add(booking.member_id)
+            await _tell_session_gone(repos, booking, Recipient.MEMBER, coach, now)
+    return Told(members=len(members), coaches=len(coaches))
+
+
+async def _tell_session_gone(
+    repos: Repositories, booking: Booking, to: Recipient, coach: Coach, now: datetime
+) -> None:
+    staying = coach.member_id if to is Recipient.COACH else booking.member_id
+    payload = {
+        "to": to.value,
+        "member": staying,
+        "coach": coach.id if to is Recipient.COACH else None,
+        "kind": coach.kind,
+        "start": booking.start_at.astimezone(UTC).isoformat(),
+    }
+    await repos.jobs.schedule(SESSION_GONE, payload, now, f"{SESSION_GONE}:{booking.id}:{to}")
 
 
 # Coaches' own time

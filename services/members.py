@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from domain.errors import Refusal
 from domain.people import MemberRef, Role
-from services.audit import Action, member_label, record
+from services.audit import Action, record
 from storage.invites import RedeemFailure, format_code
 from storage.models import Invite, Member
 from storage.repositories import Repositories
@@ -150,13 +150,6 @@ async def add_member(
     )
     await record(repos, by, Action.MEMBER_ADD, member.pseudonym, now, role=role)
     return await get_member(repos, member.id)
-
-
-async def remove_member(repos: Repositories, member_id: int, now: datetime, by: MemberRef) -> None:
-    """The member goes with their accounts and tags."""
-    await get_member(repos, member_id)
-    await record(repos, by, Action.MEMBER_REMOVE, await member_label(repos, member_id), now)
-    await repos.members.remove(member_id)
 
 
 async def set_role(

@@ -22,6 +22,7 @@ from storage.links import LinkCodeRepository
 from storage.member_settings import MemberSettingsRepository
 from storage.members import MemberRepository
 from storage.outbox import OutboxRepository
+from storage.personal_data import PersonalDataRepository
 from storage.pulse import PulseRepository
 from storage.team import TeamQuestionRepository
 from storage.throttle import ThrottleRepository
@@ -48,6 +49,7 @@ class Repositories:
     intros: IntrosRepository
     pulse: PulseRepository
     keys: SecretKeyRepository
+    personal_data: PersonalDataRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -72,4 +74,5 @@ class Repositories:
             intros=IntrosRepository(session),
             pulse=PulseRepository(session),
             keys=SecretKeyRepository(session),
+            personal_data=PersonalDataRepository(session),
         )

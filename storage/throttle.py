@@ -22,6 +22,11 @@ from storage.upsert import dialect_insert, dialect_of
 RATE_WINDOW = timedelta(minutes=1)  # CEDP_RATE_LIMIT_PER_MINUTE counts in windows this long
 
 
+def rate_limit_key(platform: str, account: str) -> str:
+    """What one person's messages are counted under: their account on the platform."""
+    return f"{platform}:{account}"
+
+
 @dataclass(frozen=True, slots=True)
 class Admission:
     first_delivery: bool  # False for a platform's redelivery: it is not counted either

@@ -397,6 +397,8 @@ CLI: Mapping[str, Use] = {
     "members list": operator(),
     "members add": operator(writes=True),
     "members remove": operator(writes=True),
+    "members export": operator(),
+    "members erase": operator(writes=True),
     "members set-role": operator(writes=True),
     "members tag": operator(writes=True),
     "broadcast send": operator(writes=True, twins=("step:broadcast/confirm",)),

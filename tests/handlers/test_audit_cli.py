@@ -56,7 +56,7 @@ def test_a_terminal_action_names_the_login_and_the_member_while_they_are_here(
     assert line.endswith("after=coach before=member")
     succeeded(cedp_bot, "members", "remove", str(member_id))
     lines = succeeded(cedp_bot, "audit", "list").splitlines()
-    assert "Dana Ode" not in "\n".join(lines) and lines[-1].endswith(f"member.remove  {pseudonym}")
+    assert "Dana Ode" not in "\n".join(lines) and lines[-1].endswith(f"member.erase  {pseudonym}")
 
 
 def test_an_actor_may_be_given_as_a_member_id(cedp_bot: Cli, database_url: str) -> None:

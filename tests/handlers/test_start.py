@@ -29,6 +29,8 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Book coaching",
         "My sessions",
         "Peer directory",
+        "Download my data",
+        "Erase my data",
     ]
 
     staff = TestChat(bot, user_id="sam", display_name="Sam Staff")
@@ -46,6 +48,8 @@ async def test_menu_grows_with_role_and_join_disappears_for_members(
         "Send a broadcast",
         "Unanswered questions",
         "Phrasings to learn",
+        "Download my data",
+        "Erase my data",
     ]
 
 

@@ -106,7 +106,6 @@ async def test_an_account_belongs_to_one_member_only(unit) -> None:
     "change",
     [
         lambda r: membership.get_member(r, 999),
-        lambda r: membership.remove_member(r, 999, NOW, OPERATOR),
         lambda r: membership.set_role(r, 999, Role.COACH, NOW, OPERATOR),
         lambda r: membership.change_tags(r, 999, add=["london"], now=NOW, by=OPERATOR),
     ],
