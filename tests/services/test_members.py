@@ -109,7 +109,7 @@ async def test_an_account_belongs_to_one_member_only(unit) -> None:
         lambda r: membership.set_role(r, 999, Role.COACH, NOW, OPERATOR),
         lambda r: membership.change_tags(r, 999, add=["london"], now=NOW, by=OPERATOR),
     ],
-    ids=["get", "remove", "set-role", "tag"],
+    ids=["get", "set-role", "tag"],
 )
 async def test_an_unknown_member_is_refused_by_id(unit, change) -> None:
     with pytest.raises(MembershipError, match="no member with id 999"):
