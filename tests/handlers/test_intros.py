@@ -13,6 +13,7 @@ from bot.adapters.testing import TEST_PLATFORM, TestChat
 from bot.core import Bot
 from bot.middleware import NOT_YOURS
 from domain.intros import ContactKind
+from domain.people import OPERATOR
 from handlers.intros import (
     NOT_NOW,
     SENT,
@@ -337,7 +338,7 @@ async def _round(bot: Bot) -> int:
 
     async def run(repos: Repositories) -> int:
         now = bot.services.clock()
-        started = await intros.start_round(repos, RoundPlan(), now)
+        started = await intros.start_round(repos, RoundPlan(), now, OPERATOR)
         [made] = await intros.run_round(repos, started.id, now)
         return made.id
 

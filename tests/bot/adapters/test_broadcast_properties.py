@@ -31,7 +31,7 @@ from bot.adapters.testing import TEST_PLATFORM
 from bot.core import Bot
 from bot.messages import Reply
 from domain.notices import Category
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from handlers.broadcasts import choice_lines, reply_for
 from services import broadcasts
 from services import settings as member_settings
@@ -306,7 +306,7 @@ class World:
             and (platform is None or p.account_for(platform) is not None)
         }
         settings_ = self.bot.services.settings
-        scheduling = lambda r: broadcasts.schedule(r, draft, now, settings_)  # noqa: E731
+        scheduling = lambda r: broadcasts.schedule(r, draft, now, settings_, OPERATOR)  # noqa: E731
         if not segment:
             with pytest.raises(BroadcastError, match="nobody is in that segment"):
                 await self.run(scheduling)

@@ -17,7 +17,7 @@ from bot.binding import NotYours
 from bot.core import Bot
 from bot.messages import Choices, Reply
 from domain.notices import Category
-from domain.people import Role
+from domain.people import OPERATOR, Role
 from services import broadcasts
 from services.broadcasts import Draft
 from storage.broadcasts import BroadcastDelivery, DeliveryStatus
@@ -47,6 +47,7 @@ async def _broadcast(bot: Bot, **draft: object) -> int:
             Draft("Open space on Thursday.", category=Category.ESSENTIAL, **draft),  # type: ignore[arg-type]
             bot.services.clock(),
             bot.services.settings,
+            OPERATOR,
         )
         assert scheduled.broadcast_id is not None
         return scheduled.broadcast_id
@@ -118,7 +119,9 @@ async def test_a_transient_failure_is_retried_later_and_fails_after_the_fifth_at
     assert (counts["failed"], counts["pending"]) == (1, 0)
 
     async with bot.services.database.transaction() as session:
-        await broadcasts.resend_failed(Repositories.bound_to(session), broadcast_id, clock())
+        await broadcasts.resend_failed(
+            Repositories.bound_to(session), broadcast_id, clock(), OPERATOR
+        )
     outlet.offline.clear()
     assert await sender.run_once() == 1
 
