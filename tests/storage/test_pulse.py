@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
-from domain.people import MemberRef, Role
+from domain.people import OPERATOR, MemberRef, Role
 from domain.pulse import Definition, Question, QuestionKind
 from services import pulse
 from storage.database import Database
@@ -101,7 +101,7 @@ async def _open(database: Database, questions: Sequence[Question]) -> int:
         tuple(questions),
         breakdown=("new-ceo",),
     )
-    checkin = await unit(database, lambda r: pulse.create(r, definition, NOW))
+    checkin = await unit(database, lambda r: pulse.create(r, definition, NOW, OPERATOR))
     await unit(database, lambda r: pulse.open_checkin(r, checkin.id, NOW, _settings(database)))
     return checkin.id
 

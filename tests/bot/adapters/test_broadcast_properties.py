@@ -379,7 +379,7 @@ class World:
         stalled = {item.delivery.broadcast_id for item, took in taken if took}
         for sent in self.sent:
             if sent.id in stalled and sent.cancelled_step is None and self.draw(MOSTLY):
-                await self.run(lambda r, s=sent: broadcasts.cancel(r, s.id, self.clock()))
+                await self.run(lambda r, s=sent: broadcasts.cancel(r, s.id, self.clock(), OPERATOR))
                 sent.cancelled_step = self.step + 1  # after this step's claims
         now = self.clock()
         outcomes = [
@@ -422,7 +422,7 @@ class World:
 
     async def cancel(self) -> None:
         sent = self.broadcast()
-        cancelling = lambda r: broadcasts.cancel(r, sent.id, self.clock())  # noqa: E731
+        cancelling = lambda r: broadcasts.cancel(r, sent.id, self.clock(), OPERATOR)  # noqa: E731
         if sent.cancelled_step is not None:
             with pytest.raises(BroadcastError, match="cancelled already"):
                 await self.run(cancelling)
@@ -432,7 +432,7 @@ class World:
 
     async def resend_failed(self) -> None:
         sent = self.broadcast()
-        resending = lambda r: broadcasts.resend_failed(r, sent.id, self.clock())  # noqa: E731
+        resending = lambda r: broadcasts.resend_failed(r, sent.id, self.clock(), OPERATOR)  # noqa: E731
         if sent.cancelled_step is not None:
             with pytest.raises(BroadcastError, match="was cancelled"):
                 await self.run(resending)

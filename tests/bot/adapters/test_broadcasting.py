@@ -148,7 +148,7 @@ async def test_a_cancelled_broadcast_sends_nothing_more(bot: Bot, clock: FakeClo
     await _members(bot, "ann", "ben")
     broadcast_id = await _broadcast(bot)
     async with bot.services.database.transaction() as session:
-        await broadcasts.cancel(Repositories.bound_to(session), broadcast_id, clock())
+        await broadcasts.cancel(Repositories.bound_to(session), broadcast_id, clock(), OPERATOR)
     outlet = FakeOutlet()
 
     assert await BroadcastSender(bot, outlet).run_once() == 0
@@ -167,7 +167,9 @@ async def test_a_message_on_its_way_when_staff_cancel_still_counts_as_sent(
     class CancelledMidway(FakeOutlet):
         async def send(self, address: str, replies: Sequence[Reply], *, bulk: bool = False) -> None:
             async with bot.services.database.transaction() as session:
-                await broadcasts.cancel(Repositories.bound_to(session), broadcast_id, clock())
+                await broadcasts.cancel(
+                    Repositories.bound_to(session), broadcast_id, clock(), OPERATOR
+                )
             await super().send(address, replies, bulk=bulk)
 
     assert await BroadcastSender(bot, CancelledMidway()).run_once() == 1
