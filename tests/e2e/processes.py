@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 
@@ -50,11 +51,16 @@ def environment(
 
 @asynccontextmanager
 async def serving(
-    environment: dict[str, str], port: int
+    environment: dict[str, str], port: int, *, log: IO[bytes] | None = None
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A `cedp-bot serve` process, healthy; killed with SIGKILL if still running at the end."""
+    """A `cedp-bot serve` process, healthy, its log to `log` (None: this process' stderr);
+    killed with SIGKILL if still running at the end."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--port", str(port), env=environment, cwd=ROOT
+        sys.executable,
+        *("-m", "bot.cli", "serve", "--port", str(port)),
+        env=environment,
+        cwd=ROOT,
+        stderr=log,
     )
     try:
         async with aiohttp.ClientSession() as http:

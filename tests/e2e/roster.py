@@ -1,6 +1,6 @@
 """Thousands of members written straight into the database, and broadcasts to them, for tests
-and benchmarks of broadcasting: joining each over the webhook would take minutes and test
-joining, not sending."""
+and benchmarks of broadcasting and the soak: joining each over the webhook would take minutes
+and test joining, not sending."""
 
 from __future__ import annotations
 
@@ -36,34 +36,48 @@ class Roster:
         finally:
             await database.dispose()
 
+    @property
+    def database(self) -> Database:
+        return self._database
+
     async def add_telegram_members(self, chat_ids: Sequence[int]) -> None:
         """A member per chat id, whose one account is that Telegram private chat."""
+        await self.add_members("telegram", [str(chat) for chat in chat_ids])
+
+    async def add_members(self, platform: str, account_ids: Sequence[str]) -> list[int]:
+        """A member per account id on `platform`, which they wrote from last; their ids."""
         now = datetime.now(UTC)
         people = [
             {
-                "display_name": f"Member {chat}",
+                "display_name": f"Member {account}",
                 "role": Role.MEMBER.value,
                 "created_at": now,
-                "last_platform": "telegram",
+                "last_platform": platform,
             }
-            for chat in chat_ids
+            for account in account_ids
         ]
         async with self._database.transaction() as session:
             created = await session.execute(
                 insert(Member).returning(Member.id, sort_by_parameter_order=True), people
             )
+            member_ids = list(created.scalars())
             accounts = [
-                {"platform": "telegram", "external_id": str(chat), "member_id": member_id}
-                for chat, member_id in zip(chat_ids, created.scalars(), strict=True)
+                {"platform": platform, "external_id": account, "member_id": member_id}
+                for account, member_id in zip(account_ids, member_ids, strict=True)
             ]
             await session.execute(insert(Identity), accounts)
+        return member_ids
 
-    async def broadcast(self, text: str) -> int:
-        """A news broadcast to every member, due now, quiet hours aside; returns its id."""
+    async def broadcast(
+        self, text: str, *, choices: Sequence[str] = (), send_at: datetime | None = None
+    ) -> int:
+        """A news broadcast to every member, with `choices` as buttons, due at `send_at` (None:
+        now), quiet hours aside; returns its id."""
         settings = Settings(database_url="", quiet_hours="")
+        draft = broadcasts.Draft(text, choices=tuple(choices), send_at=send_at)
         async with self._database.transaction() as session:
             planned = await broadcasts.schedule(
-                Repositories.bound_to(session), broadcasts.Draft(text), datetime.now(UTC), settings
+                Repositories.bound_to(session), draft, datetime.now(UTC), settings
             )
         assert planned.broadcast_id is not None
         return planned.broadcast_id
