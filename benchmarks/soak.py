@@ -1,7 +1,7 @@
 """A soak: a thousand members in mixed conversations with one real server on PostgreSQL.
 
     python -m benchmarks.soak [--members 1000] [--minutes 10] [--database-url URL]
-                              [--rate 10] [--lanes 40]
+                              [--rate 10] [--lanes 40] [--log PATH]
 
 One `cedp-bot serve` process (both adapters, at the loopback Telegram and Slack APIs in this
 process) runs on a fresh PostgreSQL database, `bench_soak`, created on the server at
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from benchmarks.intros import scratch_postgres
 from benchmarks.soak_chat import Mailboxes
-from benchmarks.soak_figures import Sample, report
+from benchmarks.soak_figures import Measured, Sample, errors, report
 from benchmarks.soak_members import Crowd, Pacer, Tally
 from benchmarks.soak_seed import Account, accounts, populate
 from benchmarks.webhook import cpu_seconds
@@ -60,7 +60,7 @@ def sample(pid: int, began: float) -> Sample:
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
     [rss_kb] = [int(line.split()[1]) for line in status if line.startswith("VmRSS:")]
     minute = (time.monotonic() - began) / 60
-    return Sample(minute, rss_kb / 1024, cpu_seconds(pid), os.getloadavg()[0])
+    return Sample(minute, rss_kb / 1024, cpu_seconds(pid), time.process_time(), os.getloadavg()[0])
 
 
 async def sample_every(pid: int, began: float, samples: list[Sample]) -> None:
@@ -69,16 +69,10 @@ async def sample_every(pid: int, began: float, samples: list[Sample]) -> None:
         await asyncio.sleep(SAMPLE_SECONDS)
 
 
-def log_errors(log: Path) -> list[str]:
-    """The ERROR and CRITICAL lines of the server's log (its format puts the level second)."""
-    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [line for line in lines if " ERROR [" in line or " CRITICAL [" in line]
-
-
 async def soak(
     server: str, people: list[Account], seconds: float, rate: float, lanes: int, log: Path
-) -> tuple[int, list[str]]:
-    """Seed, serve, run the crowd for `seconds`; the number of errors, and the figures."""
+) -> Measured:
+    """Seed a fresh database, start the server on it, and run the members for `seconds`."""
     broadcast_at = datetime.now(UTC) + timedelta(seconds=STARTUP_SECONDS + seconds / 2)
     async with scratch_postgres(server, SCRATCH) as database_url:
         seeding = time.monotonic()
@@ -104,27 +98,24 @@ async def soak(
                     finally:
                         for task in background:
                             task.cancel()
-                    elapsed = time.monotonic() - began
-    tally.count_apologies(mailboxes.all_shown)
-    errors_logged = log_errors(log)
-    if errors_logged:
-        tally.errors["ERROR lines in the server's log"] = len(errors_logged)
-    lines = report(tally, mailboxes, samples, people, began, elapsed)
-    return sum(tally.errors.values()), lines + [f"  log: {line}" for line in errors_logged[:5]]
+    logged = await asyncio.to_thread(log.read_text, encoding="utf-8", errors="replace")
+    elapsed = (samples[-1].minute - samples[0].minute) * 60
+    return Measured(people, tally, mailboxes, samples, began, elapsed, logged.splitlines())
 
 
-async def main(server: str, members: int, minutes: float, rate: float, lanes: int) -> int:
+async def main(
+    server: str, members: int, minutes: float, rate: float, lanes: int, log: Path | None
+) -> int:
     print(
         f"soak: one cedp-bot serve on PostgreSQL, {rate:g} messages/s overall from {lanes} "
         f"conversations at a time; {os.cpu_count()} CPU cores",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as folder:
-        errors, lines = await soak(
-            server, accounts(members), minutes * 60, rate, lanes, Path(folder) / "server.log"
-        )
-    print("\n".join(lines))
-    return 1 if errors else 0
+        log = log or Path(folder) / "server.log"
+        run = await soak(server, accounts(members), minutes * 60, rate, lanes, log)
+    print("\n".join(report(run)))
+    return 1 if errors(run) else 0
 
 
 if __name__ == "__main__":
@@ -138,6 +129,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--rate", type=float, default=10, help="messages a second, overall")
     parser.add_argument("--lanes", type=int, default=40, help="conversations at a time")
+    parser.add_argument("--log", type=Path, help="keep the server's log in this file")
     arguments = parser.parse_args()
     sys.exit(
         asyncio.run(
@@ -147,6 +139,7 @@ if __name__ == "__main__":
                 arguments.minutes,
                 arguments.rate,
                 arguments.lanes,
+                arguments.log,
             )
         )
     )

@@ -26,6 +26,8 @@ from tests.e2e.payloads import (
     telegram_callback,
     telegram_message,
 )
+from tests.e2e.test_slack import buttons as slack_buttons
+from tests.e2e.test_telegram import buttons as telegram_buttons
 
 SLACK_EVENTS = "/slack/events"
 TELEGRAM_HEADERS = {SECRET_HEADER: TELEGRAM_SECRET, "Content-Type": "application/json"}
@@ -57,17 +59,10 @@ class Shown:
     def of(cls, call: RecordedCall) -> Shown:
         params = call.params
         if call.platform == "telegram":
-            markup = params.get("reply_markup") or {}
-            rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-            buttons = {button["text"]: button["callback_data"] for row in rows for button in row}
+            buttons = {button["text"]: button["callback_data"] for button in telegram_buttons(call)}
             text = params.get("text") or params.get("caption") or ""
             return cls(call, text, buttons, str(call.answer["result"]["message_id"]))
-        buttons = {
-            element["text"]["text"]: element["value"]
-            for block in params.get("blocks") or []
-            if block["type"] == "actions"
-            for element in block["elements"]
-        }
+        buttons = slack_buttons(call) if params.get("blocks") else {}
         return cls(call, params.get("text", ""), buttons, str(call.answer["ts"]))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.soak_chat import Mailboxes, recipient
-from benchmarks.soak_members import Latency, Tally
+from benchmarks.soak_chat import INVITATION, Mailboxes, Shown, recipient
+from benchmarks.soak_members import Latency, Tally, apologies
 from benchmarks.soak_seed import BROADCAST_TEXT, Account
 
 
@@ -19,7 +20,21 @@ class Sample:
     minute: float  # since the run started
     rss_mb: float
     cpu_seconds: float  # the server's user + system time so far
+    own_cpu_seconds: float  # this process' (the members and the loopback APIs)
     load: float  # the machine's one-minute load average
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Everything one run measured."""
+
+    people: Sequence[Account]
+    tally: Tally
+    mailboxes: Mailboxes
+    samples: Sequence[Sample]
+    began: float  # time.monotonic() when the members started
+    seconds: float  # until the last conversation ended
+    log_lines: Sequence[str]  # the server's
 
 
 def percentiles(values: Sequence[float]) -> dict[int, float]:
@@ -54,15 +69,47 @@ def _latency_line(name: str, latencies: Sequence[Latency]) -> str:
     return f"reply latency, {name}: {shown}  max {max(seconds) * 1000:.0f} ms  (n={len(seconds)})"
 
 
-def report(
-    tally: Tally,
-    mailboxes: Mailboxes,
-    samples: Sequence[Sample],
-    people: Sequence[Account],
-    began: float,
-    seconds: float,
-) -> list[str]:
+def _notices(mailboxes: Mailboxes, marker: str) -> list[Shown]:
+    return [shown for shown in mailboxes.all_shown if marker in shown.text and not shown.edit]
+
+
+def _delivery_line(name: str, delivered: Sequence[Shown], people: int) -> str:
+    """How many people a notice reached, and how long it took from the first to the last."""
+    reached = len({recipient(shown.call) for shown in delivered})
+    spread = delivered[-1].call.at - delivered[0].call.at if delivered else 0.0
+    return f"{name} delivered to {reached} of {people} in {spread:.0f} s"
+
+
+def _cpu_line(samples: Sequence[Sample]) -> str:
+    start, end = samples[0], samples[-1]
+    wall = (end.minute - start.minute) * 60
+    server = (end.cpu_seconds - start.cpu_seconds) / wall
+    own = (end.own_cpu_seconds - start.own_cpu_seconds) / wall
+    loads = [sample.load for sample in samples]
+    return (
+        f"CPU, share of one core: server {server:.0%}, simulated members and loopback APIs "
+        f"{own:.0%}; machine load average {statistics.mean(loads):.1f} (max {max(loads):.1f})"
+    )
+
+
+def log_errors(log_lines: Sequence[str]) -> list[str]:
+    """The ERROR and CRITICAL lines of the server's log (its format puts the level second)."""
+    return [line for line in log_lines if " ERROR [" in line or " CRITICAL [" in line]
+
+
+def errors(run: Measured) -> Counter[str]:
+    """Every failure by kind: the members' (see soak_members.Tally), the bot's apologies, and
+    the server's logged errors."""
+    found = run.tally.errors + apologies(run.mailboxes.all_shown)
+    if logged := log_errors(run.log_lines):
+        found["ERROR lines in the server's log"] = len(logged)
+    return found
+
+
+def report(run: Measured) -> list[str]:
     """Every figure of the run, a line each."""
+    tally, mailboxes, samples, people = run.tally, run.mailboxes, run.samples, run.people
+    began, seconds = run.began, run.seconds
     slack = sum(1 for person in people if person.platform == "slack")
     lines = [
         f"members {len(people)} ({len(people) - slack} Telegram, {slack} Slack), "
@@ -73,7 +120,7 @@ def report(
     for platform in ("telegram", "slack"):
         mine = [latency for latency in tally.latencies if latency.platform == platform]
         lines.append(_latency_line(platform, mine))
-    delivered = [s for s in mailboxes.all_shown if BROADCAST_TEXT in s.text and not s.edit]
+    delivered = _notices(mailboxes, BROADCAST_TEXT)
     if delivered:
         first, last = delivered[0].call.at, delivered[-1].call.at
         draining = [latency for latency in tally.latencies if first <= latency.posted <= last]
@@ -82,23 +129,18 @@ def report(
     lines.append(f"reply p99 by minute, ms: {by_minute}")
     outcomes = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.outcomes.items()))
     lines.append(f"conversations: {outcomes}")
-    recipients = {recipient(shown.call) for shown in delivered}
-    spread = delivered[-1].call.at - delivered[0].call.at if delivered else 0.0
-    lines.append(f"broadcast delivered to {len(recipients)} of {len(people)} in {spread:.0f} s")
+    for name, marker in (("broadcast", BROADCAST_TEXT), ("check-in invitation", INVITATION)):
+        lines.append(_delivery_line(name, _notices(mailboxes, marker), len(people)))
     mb = [sample.rss_mb for sample in samples]
     lines.append(
         f"server RSS MB, {len(samples)} samples: "
         f"first {mb[0]:.1f}  min {min(mb):.1f}  max {max(mb):.1f}  last {mb[-1]:.1f}  "
         f"slope over the second half {second_half_slope(samples):+.2f} MB/min"
     )
-    busy = (samples[-1].cpu_seconds - samples[0].cpu_seconds) / (
-        (samples[-1].minute - samples[0].minute) * 60
-    )
-    loads = [sample.load for sample in samples]
-    lines.append(
-        f"server CPU {busy:.0%} of one core on average; machine load average "
-        f"{statistics.mean(loads):.1f} (max {max(loads):.1f})"
-    )
-    detail = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.errors.items()))
-    lines.append(f"errors {sum(tally.errors.values())}" + (f" ({detail})" if detail else ""))
-    return lines
+    lines.append(_cpu_line(samples))
+    warnings = sum(1 for line in run.log_lines if " WARNING [" in line)
+    lines.append(f"server log: {warnings} WARNING lines")
+    failures = errors(run)
+    detail = ", ".join(f"{kind} {count}" for kind, count in sorted(failures.items()))
+    lines.append(f"errors {failures.total()}" + (f" ({detail})" if detail else ""))
+    return lines + [f"  log: {line}" for line in log_errors(run.log_lines)[:5]]

@@ -66,13 +66,14 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     sent: int = 0
 
-    def count_apologies(self, shown: Sequence[Shown]) -> None:
-        """The bot's apologies, wherever they went, are failures too."""
-        for message in shown:
-            if SORRY in message.text:
-                self.errors["'something went wrong' replies"] += 1
-            if SLOW_DOWN in message.text:
-                self.errors["'sending faster than I can answer' replies"] += 1
+
+def apologies(shown: Sequence[Shown]) -> Counter[str]:
+    """The bot's apologies for a failure or for a member sending too fast, wherever they went."""
+    found: Counter[str] = Counter()
+    for message in shown:
+        found["'something went wrong' replies"] += SORRY in message.text
+        found["'sending faster than I can answer' replies"] += SLOW_DOWN in message.text
+    return +found
 
 
 class Pacer:

@@ -13,7 +13,7 @@ from benchmarks.soak_members import Latency
 
 def samples(rss: list[float]) -> list[Sample]:
     """One sample every 10 s with these RSS figures."""
-    return [Sample(n / 6, mb, 0.0, 0.0) for n, mb in enumerate(rss)]
+    return [Sample(n / 6, mb, 0.0, 0.0, 0.0) for n, mb in enumerate(rss)]
 
 
 def test_memory_that_fills_up_at_the_start_then_holds_has_no_slope() -> None:
