@@ -120,17 +120,17 @@ def report(run: Measured) -> list[str]:
     for platform in ("telegram", "slack"):
         mine = [latency for latency in tally.latencies if latency.platform == platform]
         lines.append(_latency_line(platform, mine))
-    delivered = _notices(mailboxes, BROADCAST_TEXT)
-    if delivered:
-        first, last = delivered[0].call.at, delivered[-1].call.at
-        draining = [latency for latency in tally.latencies if first <= latency.posted <= last]
-        lines.append(_latency_line("while the broadcast drained", draining))
     by_minute = ", ".join(f"{value * 1000:.0f}" for value in p99_by_minute(tally.latencies, began))
     lines.append(f"reply p99 by minute, ms: {by_minute}")
     outcomes = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.outcomes.items()))
     lines.append(f"conversations: {outcomes}")
-    for name, marker in (("broadcast", BROADCAST_TEXT), ("check-in invitation", INVITATION)):
-        lines.append(_delivery_line(name, _notices(mailboxes, marker), len(people)))
+    for name, marker in (("broadcast", BROADCAST_TEXT), ("check-in invitations", INVITATION)):
+        delivered = _notices(mailboxes, marker)
+        lines.append(_delivery_line(name, delivered, len(people)))
+        if delivered:
+            first, last = delivered[0].call.at, delivered[-1].call.at
+            meanwhile = [latency for latency in tally.latencies if first <= latency.posted <= last]
+            lines.append(_latency_line(f"while the {name} went out", meanwhile))
     mb = [sample.rss_mb for sample in samples]
     lines.append(
         f"server RSS MB, {len(samples)} samples: "
