@@ -18,11 +18,12 @@ member reads a reply for 1.5-3 s before the next step. The server keeps its prod
 hours and check-in hours are off, so the run does not depend on the time of day.
 
 Printed: reply latency (the webhook POST to the reply reaching the loopback API) p50, p95, p99
-and max; conversations by outcome; the broadcast's deliveries; the server's RSS, sampled every
-10 s, as first, min, max, last and the slope of a linear fit over the second half; the errors
-(a webhook answer other than 2xx, a reply not within 30 s, the bot's apology for a failure or
-for sending too fast, an ERROR line in the server's log). The exit code is 1 when there were
-errors.
+and max, for all, per platform, while the broadcast and the check-in invitations go out, and p99
+minute by minute; conversations by outcome; how many the broadcast and the invitations reached;
+the server's RSS, sampled every 10 s, as first, min, max, last and the slope of a linear fit over
+the second half; CPU of the server and of this process, and the machine's load; the errors (a
+webhook answer other than 2xx, a reply not within 30 s, the bot's apology for a failure or for
+sending too fast, an ERROR line in the server's log). The exit code is 1 when there were errors.
 """
 
 from __future__ import annotations

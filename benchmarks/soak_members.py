@@ -151,39 +151,51 @@ async def ask_questions(member: Member) -> str:
     return "questions asked"
 
 
+async def _through(
+    member: Member, replies: list[Shown], steps: Sequence[Callable[[str], bool]]
+) -> list[Shown] | None:
+    """Press a button each step accepts, each on the reply to the last; None when a reply
+    offers no such button (a polite refusal, or a failure already counted)."""
+    for wanted in steps:
+        pressed = await member.press_one(replies, wanted)
+        if pressed is None:
+            return None
+        replies = pressed
+    return replies
+
+
+def _labelled(wanted: str) -> Callable[[str], bool]:
+    return lambda label: label == wanted
+
+
 async def book(member: Member) -> str:
     """/book, then coaching or mentoring, an area, a coach, a time, and yes."""
-    replies: list[Shown] | None = await member.say("/book")
-    steps: tuple[Callable[[str], bool], ...] = (
+    steps = (
         _choosing,
         _choosing,
         _choosing,
         lambda label: bool(SLOT.match(label)),
-        lambda label: label == "Yes",
+        _labelled("Yes"),
     )
-    for wanted in steps:
-        replies = await member.press_one(replies or [], wanted)
-        if replies is None:
-            return "booking: no choice offered"
-    if _said(replies or [], "Booked:"):
+    replies = await _through(member, await member.say("/book"), steps)
+    if replies is None:
+        return "booking: no choice offered"
+    if _said(replies, "Booked:"):
         return "booked"
-    return "booking refused (taken meanwhile)" if _said(replies or [], TAKEN) else "booking refused"
+    return "booking refused (taken meanwhile)" if _said(replies, TAKEN) else "booking refused"
 
 
 async def ask_for_introduction(member: Member) -> str:
     """/directory, a search by interest, a peer from the results, and a request with a note."""
-    replies: list[Shown] | None = await member.say("/directory")
-    steps: tuple[Callable[[str], bool], ...] = (
-        lambda label: label == "Find peers",
-        lambda label: label == "Interest",
+    steps = (
+        _labelled("Find peers"),
+        _labelled("Interest"),
         _choosing,
         _choosing,
-        lambda label: label == "Ask for an introduction",
+        _labelled("Ask for an introduction"),
     )
-    for wanted in steps:
-        replies = await member.press_one(replies or [], wanted)
-        if replies is None:
-            return "introduction: no choice offered"
+    if await _through(member, await member.say("/directory"), steps) is None:
+        return "introduction: no choice offered"
     sent = await member.say(NOTE)
     return "introduction requested" if _said(sent, "Sent to") else "introduction refused"
 
