@@ -15,7 +15,8 @@ ending in an introduction request, accepting the requests they receive, answerin
 and RSVPs to the broadcast. Every message passes one pacer, `--rate` a second overall; each
 member reads a reply for 1.5-3 s before the next step. The server keeps its production limits
 (30 Telegram messages a second, 25 of them for broadcasts; 20 messages a minute a person); quiet
-hours and check-in hours are off, so the run does not depend on the time of day.
+hours and check-in hours are off, so the run does not depend on the time of day; FAQ matching
+is lexical (CEDP_SEMANTIC=off, as the end-to-end environment sets it).
 
 Printed: reply latency (the webhook POST to the reply reaching the loopback API) p50, p95, p99
 and max, for all, per platform, while the broadcast and the check-in invitations go out, and p99
