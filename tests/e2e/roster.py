@@ -1,6 +1,6 @@
 """Thousands of members written straight into the database, and broadcasts to them, for tests
-and benchmarks of broadcasting: joining each over the webhook would take minutes and test
-joining, not sending."""
+and benchmarks of broadcasting and the soak: joining each over the webhook would take minutes
+and test joining, not sending."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ class Roster:
         finally:
             await database.dispose()
 
+    @property
+    def database(self) -> Database:
+        return self._database
+
     async def add_members(self, platform: str, accounts: Sequence[str]) -> list[int]:
         """A member per account on `platform`, whose one account it is; their ids, in order."""
         now = datetime.now(UTC)
@@ -77,16 +81,16 @@ class Roster:
         settings = Settings(database_url="")
         return Binder(await load_secret(settings, self._database, datetime.now(UTC)))
 
-    async def broadcast(self, text: str) -> int:
-        """A news broadcast to every member, due now, quiet hours aside; returns its id."""
+    async def broadcast(
+        self, text: str, *, choices: Sequence[str] = (), send_at: datetime | None = None
+    ) -> int:
+        """A news broadcast to every member, with `choices` as buttons, due at `send_at` (None:
+        now), quiet hours aside; returns its id."""
         settings = Settings(database_url="", quiet_hours="")
+        draft = broadcasts.Draft(text, choices=tuple(choices), send_at=send_at)
         async with self._database.transaction() as session:
             planned = await broadcasts.schedule(
-                Repositories.bound_to(session),
-                broadcasts.Draft(text),
-                datetime.now(UTC),
-                settings,
-                OPERATOR,
+                Repositories.bound_to(session), draft, datetime.now(UTC), settings, OPERATOR
             )
         assert planned.broadcast_id is not None
         return planned.broadcast_id
