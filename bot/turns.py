@@ -2,9 +2,8 @@
 
 Platforms deliver quickly and the inbox handles many people at once, so "/join CODE" followed at
 once by "/me" could otherwise be answered in the wrong order, or the second before the first
-has committed. Waiting for a turn holds nothing anybody else needs. Ordering is per process:
-one person's updates that reach two workers are each handled once but may be answered out of
-order (measured by hand; see the README's inbox section).
+has committed. Waiting for a turn holds nothing anybody else needs. These turns are one
+process's; across workers on PostgreSQL the inbox adds the rest (`Inbox._after_earlier`).
 """
 
 from __future__ import annotations

@@ -68,6 +68,7 @@ def _finish(_dialect: str) -> Executable:
         )
         .values(
             body=None,
+            person=None,  # needed only while the delivery is unfinished
             replies=None,
             reply_to=None,
             reply_person=None,
@@ -88,27 +89,29 @@ class InboxRepository:
     async def store(
         self,
         platform: str,
-        deliveries: Sequence[tuple[str, str]],
+        deliveries: Sequence[tuple[str, str, str]],
         now: datetime,
         *,
         worker: str,
         lease: timedelta,
     ) -> list[bool]:
-        """Keep deliveries (event id, body), leased to `worker`, in one statement; for each,
-        False when it was stored before (a redelivery, or the same one twice in this call)."""
+        """Keep deliveries (event id, body, whose), leased to `worker`, in one statement; for
+        each, False when it was stored before (a redelivery, or the same one twice in this
+        call)."""
         if not deliveries:
             return []
         rows = [
             {
                 "platform": platform,
                 "event_id": event_id,
+                "person": person,
                 "body": body,
                 "received_at": now,
                 "claimed_until": now + lease,
                 "worker": worker,
                 "attempts": 1,
             }
-            for event_id, body in deliveries
+            for event_id, body, person in deliveries
         ]
         insert = insert_for(self._session, Delivery).values(rows)
         inserted = await self._session.execute(
@@ -118,7 +121,7 @@ class InboxRepository:
         )
         new = set(inserted.scalars().all())
         fresh = []
-        for event_id, _ in deliveries:
+        for event_id, _, _ in deliveries:
             fresh.append(event_id in new)
             new.discard(event_id)
         return fresh
@@ -196,6 +199,32 @@ class InboxRepository:
             )
             for row in rows
         ]
+
+    async def held_elsewhere_before(
+        self, platform: str, person: str, event_id: str, *, worker: str
+    ) -> bool:
+        """Whether another worker holds an earlier delivery of `person` not yet finished
+        (unhandled, or its replies unsent): this one waits for it, so one person's messages
+        are answered in the order they arrived, whichever workers they reached. A delivery
+        given up after `MAX_ATTEMPTS` holds nobody up."""
+        mine = (
+            select(Delivery.received_at)
+            .where(Delivery.platform == platform, Delivery.event_id == event_id)
+            .scalar_subquery()
+        )
+        earlier = or_(
+            Delivery.received_at < mine,
+            and_(Delivery.received_at == mine, Delivery.event_id < event_id),
+        )
+        query = select(Delivery.event_id).where(
+            Delivery.platform == platform,
+            Delivery.person == person,
+            earlier,
+            _PENDING,
+            Delivery.attempts < MAX_ATTEMPTS,
+            or_(Delivery.worker.is_(None), Delivery.worker != worker),
+        )
+        return (await self._session.execute(query.limit(1))).first() is not None
 
     async def renew(self, platform: str, now: datetime, *, worker: str, lease: timedelta) -> None:
         """Extend the leases `worker` holds, so a live worker keeps what it is working on."""

@@ -174,11 +174,15 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_inbox_claims", "platform", "claimed_until"),
         Index("ix_inbox_handled_at", "handled_at"),  # the retention sweep
+        Index("ix_inbox_person", "platform", "person", "received_at"),  # one person's order
     )
 
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Whose it is (the adapter's `person_of`), while it is unfinished: one person's deliveries
+    # are handled in order across workers. None once finished, and on rows from before.
+    person: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     worker: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -185,7 +185,7 @@ class PersonalDataRepository:
         held = await self._session.execute(
             update(Delivery)
             .where(_accounts_match(Delivery.platform, Delivery.reply_person, accounts))
-            .values(replies=None, reply_to=None, reply_person=None)
+            .values(replies=None, reply_to=None, reply_person=None, person=None)
             .execution_options(synchronize_session=False)
         )
         return {"waiting messages": outbox, "held replies": int(held.rowcount or 0)}

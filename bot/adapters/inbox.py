@@ -8,7 +8,11 @@ process looks next (the same one restarted, or another worker) takes over what w
 not finished: handled if it was not, its replies sent if they were waiting.
 
 What one delivery may hold while it waits:
-- its person's turn (`bot.turns`): nothing else, so a busy person delays only themselves;
+- its person's turn (`bot.turns`): nothing else, so a busy person delays only themselves.
+  On PostgreSQL, where several workers share the inbox, it then also waits (polling, holding
+  nothing) while another worker still has an earlier delivery of the same person unfinished,
+  so their messages are answered in arrival order whichever worker each reached; at most for
+  one lease, after which a worker that died has lost its claim and order gives way to progress;
 - one of the bot's handling slots (`Bot.handle`) only while the core runs, not while replies
   are paced out to the chat;
 - one of `SENDING_AT_ONCE` sending places while its replies go out. That number bounds the
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 SENDING_AT_ONCE = 32
 TAKE_OVER_AT_ONCE = 100
 DRAIN_SECONDS = 10.0
+EARLIER_POLL_SECONDS = 0.02  # how often a delivery looks whether its person's earlier one is done
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,8 @@ class Inbox:
         database = bot.services.database
         self._stores = GroupCommit[Arrival, bool](database, self._store)
         self._finishes = GroupCommit[str, None](database, self._finish_all)
+        # SQLite is one process's database: the in-process turn is the whole order there.
+        self._shared = database.engine.dialect.name == "postgresql"
 
     def start(self) -> None:
         """Take over what an earlier process left, now and whenever a lease runs out."""
@@ -134,7 +142,7 @@ class Inbox:
                 self._start(arrival.person, self._handle(arrival))
 
     async def _store(self, repos: Repositories, arrivals: list[Arrival]) -> list[bool]:
-        deliveries = [(arrival.event_id, arrival.body) for arrival in arrivals]
+        deliveries = [(arrival.event_id, arrival.body, arrival.person) for arrival in arrivals]
         return await repos.inbox.store(
             self._platform,
             deliveries,
@@ -164,8 +172,31 @@ class Inbox:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _after_earlier(self, arrival: Arrival) -> None:
+        """Wait while another worker still has an earlier delivery of this person unfinished;
+        at most one lease."""
+        give_up = time.monotonic() + self._lease.total_seconds()
+        while True:
+            async with self._bot.services.database.transaction() as session:
+                waiting = await Repositories.bound_to(session).inbox.held_elsewhere_before(
+                    self._platform, arrival.person, arrival.event_id, worker=self.worker
+                )
+            if not waiting:
+                return
+            if time.monotonic() > give_up:
+                log.warning(
+                    "%s delivery %s handled before an earlier one of its sender, held too long "
+                    "by another worker",
+                    self._platform,
+                    arrival.event_id,
+                )
+                return
+            await asyncio.sleep(EARLIER_POLL_SECONDS)
+
     async def _handle(self, arrival: Arrival) -> None:
         try:
+            if self._shared:
+                await self._after_earlier(arrival)
             await self._receiver.process(arrival)
         except Exception:
             log.exception(

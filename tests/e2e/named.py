@@ -22,7 +22,7 @@ from tests.e2e.payloads import (
 )
 
 SLACK_EVENTS = "/slack/events"
-_NAMED = re.compile(r"/([ts]\d{5})")
+NAMED_REPLY = re.compile(r"/([ts]\d{5})")
 
 
 @dataclass(frozen=True)
@@ -61,4 +61,4 @@ def answered(platforms: LoopbackPlatforms) -> Counter[str]:
     """How often each delivery was answered, by the name its reply carries."""
     texts = [call.params.get("text", "") for call in platforms.calls_to("sendMessage")]
     texts += [call.params.get("text", "") for call in platforms.calls_to("chat.postMessage")]
-    return Counter(found.group(1) for text in texts if (found := _NAMED.search(str(text))))
+    return Counter(found.group(1) for text in texts if (found := NAMED_REPLY.search(str(text))))

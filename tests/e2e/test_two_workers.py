@@ -2,7 +2,8 @@
 coaching slots through both book each slot once and the rest are told politely, a delivery
 posted to both (and Slack's retry of it) is answered once, a broadcast reaches each member once,
 a reminder comes once, and an introduction asked for through one worker and accepted through
-the other shares each side's details once, and not before the yes.
+the other shares each side's details once, and not before the yes; and one person's messages,
+each reaching the other worker, are answered in the order they were sent.
 
 Requests go to the workers in turn, as a load balancer would send them. What each person
 receives is counted at the loopback platforms once everything expected has arrived and a moment
@@ -34,7 +35,13 @@ from tests import coaching_people
 from tests.conftest import eventually
 from tests.e2e.conftest import Endpoint
 from tests.e2e.loopback import LoopbackPlatforms, slack_dm_channel
-from tests.e2e.named import answered, slack_delivery, slack_retry, telegram_delivery
+from tests.e2e.named import (
+    NAMED_REPLY,
+    answered,
+    slack_delivery,
+    slack_retry,
+    telegram_delivery,
+)
 from tests.e2e.payloads import telegram_callback
 from tests.e2e.people import Person
 from tests.e2e.processes import WORKERS, workers
@@ -318,3 +325,42 @@ async def test_an_introduction_asked_through_one_worker_and_accepted_through_the
     assert len(requests()) == 1
     assert sum(ALICE_EMAIL in text for text in texts_to(platforms, BOB)) == 1
     assert sum(BOB_EMAIL in text for text in texts_to(platforms, ALICE)) == 1
+
+
+IN_TURN = list(range(70_001, 70_006))  # people each writing several messages in a row
+MESSAGES = 12
+
+
+def named_in_order(platforms: LoopbackPlatforms, chat: int) -> list[str]:
+    """The deliveries a chat's replies name, in the order the replies reached it."""
+    return [
+        found.group(1) for text in texts_to(platforms, chat) if (found := NAMED_REPLY.search(text))
+    ]
+
+
+async def test_one_persons_messages_through_both_workers_are_answered_in_order(
+    database_url: str, platforms: LoopbackPlatforms
+) -> None:
+    """Each person sends their messages one after another, each to the other worker, as a load
+    balancer would: the answers come back in the order they were sent, none lost or doubled."""
+    async with workers(database_url, platforms, **FAST) as pair:
+
+        async def write(person: int) -> list[str]:
+            sent = []
+            for number in range(MESSAGES):
+                delivery = telegram_delivery((person - IN_TURN[0] + 1) * 100 + number, person)
+                worker = pair[number % 2]
+                status, _ = await worker.post(delivery.path, delivery.body, delivery.headers)
+                assert status == 200
+                sent.append(delivery.name)
+            return sent
+
+        sent = dict(zip(IN_TURN, await asyncio.gather(*map(write, IN_TURN)), strict=True))
+        await eventually(
+            lambda: all(len(named_in_order(platforms, p)) >= MESSAGES for p in IN_TURN),
+            30,
+            "every message answered",
+        )
+        await asyncio.sleep(SETTLE)
+
+    assert {person: named_in_order(platforms, person) for person in IN_TURN} == sent

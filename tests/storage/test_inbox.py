@@ -7,17 +7,20 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Database
+from storage.inbox import MAX_ATTEMPTS
 from tests.conftest import unit
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
 
-async def _store(database: Database, event_id: str, *, worker: str = "w1", at=NOW) -> bool:
+async def _store(
+    database: Database, event_id: str, *, worker: str = "w1", at=NOW, person: str = "alice"
+) -> bool:
     [stored] = await unit(
         database,
         lambda repos: repos.inbox.store(
-            "telegram", [(event_id, '{"update_id": 1}')], at, worker=worker, lease=LEASE
+            "telegram", [(event_id, '{"update_id": 1}', person)], at, worker=worker, lease=LEASE
         ),
     )
     return stored
@@ -45,7 +48,12 @@ async def test_a_delivery_is_stored_once_and_a_redelivery_is_refused(workers) ->
 async def test_deliveries_stored_together_are_each_new_once(workers) -> None:
     first, _ = workers
     await _store(first, "1")
-    deliveries = [("1", "again"), ("2", "new"), ("2", "twice in one go"), ("3", "new")]
+    deliveries = [
+        ("1", "again", "alice"),
+        ("2", "new", "alice"),
+        ("2", "twice in one go", "alice"),
+        ("3", "new", "bob"),
+    ]
     stored = await unit(
         first,
         lambda repos: repos.inbox.store("telegram", deliveries, NOW, worker="w1", lease=LEASE),
@@ -150,3 +158,48 @@ async def test_two_workers_taking_over_at_once_share_the_deliveries_without_over
     taken = await asyncio.gather(_stale(first, later, worker="a"), _stale(second, later))
     ids = [delivery.event_id for found in taken for delivery in found]
     assert sorted(ids, key=int) == [str(number) for number in range(40)]
+
+
+async def _held_before(
+    database: Database, event_id: str, worker: str, person: str = "alice"
+) -> bool:
+    return await unit(
+        database,
+        lambda repos: repos.inbox.held_elsewhere_before(
+            "telegram", person, event_id, worker=worker
+        ),
+    )
+
+
+async def test_a_delivery_waits_for_its_persons_earlier_one_at_another_worker_until_finished(
+    workers,
+) -> None:
+    first, second = workers
+    await _store(first, "1", worker="w1")
+    await _store(first, "2", worker="w2", at=NOW + timedelta(milliseconds=5))
+    await _store(first, "3", worker="w2", at=NOW, person="bob")  # someone else's
+    assert await _held_before(second, "2", "w2")  # w1 still has Alice's first
+    assert not await _held_before(second, "1", "w1")  # nothing earlier than the first
+    assert not await _held_before(second, "3", "w2", person="bob")
+
+    assert await _handle(first, "1")
+    replies = [{"kind": "text", "text": "Hello"}]
+    await unit(
+        first,
+        lambda repos: repos.inbox.hold_replies(
+            "telegram", "1", replies, reply_to="9", reply_person="9"
+        ),
+    )
+    assert await _held_before(second, "2", "w2")  # handled, its answer not yet sent
+    await unit(first, lambda repos: repos.inbox.finish("telegram", ["1"], NOW))
+    assert not await _held_before(second, "2", "w2")
+
+
+async def test_an_earlier_delivery_at_the_same_worker_or_given_up_holds_nobody(workers) -> None:
+    first, second = workers
+    await _store(first, "1", worker="w1")
+    await _store(first, "2", worker="w1", at=NOW + timedelta(milliseconds=5))
+    assert not await _held_before(second, "2", "w1")  # this process's own turn orders them
+    for attempt in range(2, MAX_ATTEMPTS + 1):  # taken over and failed until given up
+        await _stale(second, NOW + attempt * 2 * LEASE, worker=f"w{attempt + 1}")
+    assert not await _held_before(second, "2", "w1")

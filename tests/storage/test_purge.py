@@ -145,7 +145,7 @@ async def test_delivery_ids_go_after_the_cut_but_never_while_being_handled(
         inbox = repos.inbox
         stored = ["done", "done at the cut", "unhandled", "replies unsent"]
         await inbox.store(
-            "telegram", [(name, "{}") for name in stored], old, worker="w1", lease=LEASE
+            "telegram", [(name, "{}", "p") for name in stored], old, worker="w1", lease=LEASE
         )
         for name, at in (("done", old), ("done at the cut", cut), ("replies unsent", old)):
             assert await repos.throttle.first_delivery("telegram", name, at)
