@@ -18,13 +18,11 @@ import argparse
 import asyncio
 import os
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from benchmarks.busy_chat import p99
-from benchmarks.intros import scratch_postgres
+from benchmarks.intros import on_each_database
 from domain.audit import first_break
 from storage.database import Database
 from storage.migrate import upgrade_database
@@ -70,11 +68,7 @@ async def measure(name: str, url: str, entries: int) -> None:
 
 
 async def main(entries: int, postgres: str | None) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        await measure("sqlite", f"sqlite+aiosqlite:///{Path(folder) / 'audit.db'}", entries)
-    if postgres:
-        async with scratch_postgres(postgres, SCRATCH) as url:
-            await measure("postgresql", url, entries)
+    await on_each_database(lambda name, url: measure(name, url, entries), postgres, SCRATCH)
 
 
 if __name__ == "__main__":

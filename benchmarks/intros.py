@@ -65,6 +65,18 @@ async def scratch_postgres(server: str, name: str = SCRATCH) -> AsyncIterator[st
         await admin.dispose()
 
 
+async def on_each_database(
+    measure: Callable[[str, str], Awaitable[None]], postgres: str | None, scratch: str = SCRATCH
+) -> None:
+    """`measure(name, url)` on a fresh SQLite file, then, when a server is given, on a scratch
+    PostgreSQL database `scratch` created there and dropped after."""
+    with tempfile.TemporaryDirectory() as folder:
+        await measure("sqlite", f"sqlite+aiosqlite:///{Path(folder) / scratch}.db")
+    if postgres:
+        async with scratch_postgres(postgres, scratch) as url:
+            await measure("postgresql", url)
+
+
 class Bench:
     """A bot on one database, its clock stopped at NOW, and the people in its directory."""
 
@@ -152,12 +164,7 @@ async def measure(name: str, url: str, members: int, searches: int) -> None:
 
 
 async def main(members: int, searches: int, postgres: str | None) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite = f"sqlite+aiosqlite:///{Path(folder) / 'intros.db'}"
-        await measure("sqlite", sqlite, members, searches)
-    if postgres:
-        async with scratch_postgres(postgres) as url:
-            await measure("postgresql", url, members, searches)
+    await on_each_database(lambda name, url: measure(name, url, members, searches), postgres)
 
 
 if __name__ == "__main__":

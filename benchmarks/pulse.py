@@ -21,15 +21,13 @@ import asyncio
 import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 from benchmarks.busy_chat import p99
-from benchmarks.intros import scratch_postgres
+from benchmarks.intros import on_each_database
 from bot.settings import Settings
 from domain.people import OPERATOR, MemberRef, Role
 from domain.pulse import Definition, Question, QuestionKind
@@ -152,11 +150,7 @@ async def measure(name: str, url: str, members: int) -> None:
 
 
 async def main(members: int, postgres: str | None) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        await measure("sqlite", f"sqlite+aiosqlite:///{Path(folder) / 'pulse.db'}", members)
-    if postgres:
-        async with scratch_postgres(postgres, SCRATCH) as url:
-            await measure("postgresql", url, members)
+    await on_each_database(lambda name, url: measure(name, url, members), postgres, SCRATCH)
 
 
 if __name__ == "__main__":
