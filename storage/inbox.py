@@ -10,7 +10,7 @@ they are sent (`hold_replies`, then `finish`), so replies are sent at least once
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -199,6 +199,22 @@ class InboxRepository:
             )
             for row in rows
         ]
+
+    async def people_held_elsewhere(
+        self, platform: str, people: Collection[str], *, worker: str
+    ) -> set[str]:
+        """Which of `people` have a delivery not yet finished at another worker (one not given
+        up after `MAX_ATTEMPTS`): their new deliveries must wait their turn across workers."""
+        if not people:
+            return set()
+        query = select(Delivery.person).where(
+            Delivery.platform == platform,
+            Delivery.person.in_(sorted(people)),
+            _PENDING,
+            Delivery.attempts < MAX_ATTEMPTS,
+            or_(Delivery.worker.is_(None), Delivery.worker != worker),
+        )
+        return {person for person in (await self._session.execute(query.distinct())).scalars()}
 
     async def held_elsewhere_before(
         self, platform: str, person: str, event_id: str, *, worker: str

@@ -9,8 +9,9 @@ not finished: handled if it was not, its replies sent if they were waiting.
 
 What one delivery may hold while it waits:
 - its person's turn (`bot.turns`): nothing else, so a busy person delays only themselves.
-  On PostgreSQL, where several workers share the inbox, it then also waits (polling, holding
-  nothing) while another worker still has an earlier delivery of the same person unfinished,
+  On PostgreSQL, where several workers share the inbox, one that arrived while another worker
+  had an earlier delivery of the same person unfinished (looked up for the whole batch when it
+  is stored) then also waits (polling, holding nothing) until that one is finished,
   so their messages are answered in arrival order whichever worker each reached; at most for
   one lease, after which a worker that died has lost its claim and order gives way to progress;
 - one of the bot's handling slots (`Bot.handle`) only while the core runs, not while replies
@@ -117,6 +118,9 @@ class Inbox:
         self._finishes = GroupCommit[str, None](database, self._finish_all)
         # SQLite is one process's database: the in-process turn is the whole order there.
         self._shared = database.engine.dialect.name == "postgresql"
+        # Deliveries whose sender had an earlier one unfinished at another worker when they
+        # were stored: only these wait for it (`_after_earlier`).
+        self._behind_others: set[str] = set()
 
     def start(self) -> None:
         """Take over what an earlier process left, now and whenever a lease runs out."""
@@ -143,13 +147,24 @@ class Inbox:
 
     async def _store(self, repos: Repositories, arrivals: list[Arrival]) -> list[bool]:
         deliveries = [(arrival.event_id, arrival.body, arrival.person) for arrival in arrivals]
-        return await repos.inbox.store(
+        fresh = await repos.inbox.store(
             self._platform,
             deliveries,
             self._bot.services.clock(),
             worker=self.worker,
             lease=self._lease,
         )
+        if self._shared:  # one look for the whole batch, in the transaction that stores it
+            people = {arrival.person for arrival, new in zip(arrivals, fresh, strict=True) if new}
+            held = await repos.inbox.people_held_elsewhere(
+                self._platform, people, worker=self.worker
+            )
+            self._behind_others |= {
+                arrival.event_id
+                for arrival, new in zip(arrivals, fresh, strict=True)
+                if new and arrival.person in held
+            }
+        return fresh
 
     async def respond(self, event: InboundEvent) -> None:
         """Run an event through the core, send its replies where it happened, and finish the
@@ -195,7 +210,8 @@ class Inbox:
 
     async def _handle(self, arrival: Arrival) -> None:
         try:
-            if self._shared:
+            if arrival.event_id in self._behind_others:
+                self._behind_others.discard(arrival.event_id)
                 await self._after_earlier(arrival)
             await self._receiver.process(arrival)
         except Exception:

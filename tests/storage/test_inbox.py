@@ -203,3 +203,22 @@ async def test_an_earlier_delivery_at_the_same_worker_or_given_up_holds_nobody(w
     for attempt in range(2, MAX_ATTEMPTS + 1):  # taken over and failed until given up
         await _stale(second, NOW + attempt * 2 * LEASE, worker=f"w{attempt + 1}")
     assert not await _held_before(second, "2", "w1")
+
+
+async def test_the_people_with_a_delivery_unfinished_at_another_worker_are_found_at_once(
+    workers,
+) -> None:
+    first, second = workers
+    await _store(first, "1", worker="w1")  # Alice's, unfinished at w1
+    await _store(first, "2", worker="w2", person="bob")  # Bob's, at w2 itself
+    await _store(first, "3", worker="w1", person="carol")
+    assert await _handle(first, "3")
+    await unit(first, lambda repos: repos.inbox.finish("telegram", ["3"], NOW))  # Carol's done
+
+    found = await unit(
+        second,
+        lambda repos: repos.inbox.people_held_elsewhere(
+            "telegram", {"alice", "bob", "carol", "dan"}, worker="w2"
+        ),
+    )
+    assert found == {"alice"}
