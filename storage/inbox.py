@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from storage.models import Delivery
 from storage.prepared import Prepared
@@ -75,6 +75,16 @@ def _finish(_dialect: str) -> Executable:
             claimed_until=None,
             handled_at=func.coalesce(Delivery.handled_at, _NOW),
         )
+    )
+
+
+def _unfinished_elsewhere(worker: str) -> ColumnElement[bool]:
+    """Not finished, held by a worker other than `worker`, and not given up: what holds up a
+    later delivery of the same person."""
+    return and_(
+        _PENDING,
+        Delivery.attempts < MAX_ATTEMPTS,
+        or_(Delivery.worker.is_(None), Delivery.worker != worker),
     )
 
 
@@ -210,9 +220,7 @@ class InboxRepository:
         query = select(Delivery.person).where(
             Delivery.platform == platform,
             Delivery.person.in_(sorted(people)),
-            _PENDING,
-            Delivery.attempts < MAX_ATTEMPTS,
-            or_(Delivery.worker.is_(None), Delivery.worker != worker),
+            _unfinished_elsewhere(worker),
         )
         return {person for person in (await self._session.execute(query.distinct())).scalars()}
 
@@ -236,9 +244,7 @@ class InboxRepository:
             Delivery.platform == platform,
             Delivery.person == person,
             earlier,
-            _PENDING,
-            Delivery.attempts < MAX_ATTEMPTS,
-            or_(Delivery.worker.is_(None), Delivery.worker != worker),
+            _unfinished_elsewhere(worker),
         )
         return (await self._session.execute(query.limit(1))).first() is not None
 
