@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     retention_sweep_minutes: int = Field(
         default=60, gt=0, le=24 * 60, validation_alias="CEDP_RETENTION_SWEEP_MINUTES"
     )
+    # The staff console (console/): on by default; its sign-in links are built from the public
+    # address, so without CEDP_PUBLIC_URL /console explains that it is not set up.
+    console_enabled: bool = Field(default=True, validation_alias="CEDP_CONSOLE")
+    public_url: str | None = Field(default=None, validation_alias="CEDP_PUBLIC_URL")
+    console_session_hours: float = Field(
+        default=10, gt=0, le=24, validation_alias="CEDP_CONSOLE_SESSION_HOURS"
+    )
     # Binds button payloads to their recipient; unset, one is generated and kept in the database.
     secret_key: SecretStr | None = Field(
         default=None, min_length=32, validation_alias="CEDP_SECRET_KEY"
@@ -144,6 +151,18 @@ class Settings(BaseSettings):
     def _valid_quiet_hours(cls, value: str) -> str:
         parse_quiet_hours(value)
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _valid_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query:
+            raise ValueError(
+                "CEDP_PUBLIC_URL must be an http(s) address such as https://bot.example.org"
+            )
+        return value.rstrip("/")
 
     @field_validator("checkin_hours")
     @classmethod

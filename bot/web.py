@@ -1,4 +1,5 @@
-"""The one aiohttp application: health, readiness, metrics, and each platform adapter's webhook."""
+"""The one aiohttp application: health, readiness, metrics, each platform adapter's webhook,
+and the staff console."""
 
 from __future__ import annotations
 
@@ -62,6 +63,10 @@ def create_web_app(bot: Bot, adapters: Sequence[WebAdapter] = ()) -> web.Applica
     app.cleanup_ctx.append(close_bot_last)
     for adapter in adapters:
         adapter.mount(app)
+    if bot.services.settings.console_enabled:
+        from console.app import mount  # the console's templates load only when it is on
+
+        mount(app, bot)
     return app
 
 

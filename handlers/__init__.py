@@ -15,6 +15,7 @@ from handlers import (
     coaching_cli,
     coaching_jobs,
     coaching_time,
+    console,
     directory,
     faq,
     faq_cli,
@@ -50,6 +51,7 @@ def all_routers() -> list[Router]:
         broadcasts.router,
         team.router,
         learn.router,
+        console.router,
         privacy.router,
         faq.router,
     ]

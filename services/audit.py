@@ -39,6 +39,7 @@ class Action(StrEnum):
     INTRO_ROUND_START = "intros.round-start"
     INTRO_ROUND_STOP = "intros.round-stop"
     KB_ACCEPT = "kb.accept"
+    CONSOLE_SIGN_IN = "console.sign-in"
 
 
 def terminal_actor() -> str:

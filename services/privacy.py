@@ -47,6 +47,8 @@ EXPORTED = frozenset(
 )
 NOT_EXPORTED = {
     "link_codes": "a one-time code that lives ten minutes, a key rather than data about them",
+    "console_sign_ins": "a staff console link that lives ten minutes, a key like link_codes",
+    "console_sessions": "a staff member's signed-in browser: a key that ends with the working day",
 }
 # Personal data held without a foreign key, exported from the accounts it names:
 # team_questions (open ones, by reply address). Never exported: pulse_answers (linked to

@@ -72,11 +72,21 @@ RULES = (
         lambda settings: timedelta(days=settings.retention_broadcast_days),
         lambda repos, before: repos.broadcasts.purge_sent(before),
     ),
-    # These two are of no use once over, so they go at the first sweep after.
+    # These are of no use once over, so they go at the first sweep after.
     Rule(
         "expired link codes",
         lambda settings: timedelta(0),
         lambda repos, before: repos.link_codes.purge_expired(before),
+    ),
+    Rule(
+        "expired console sign-in links",
+        lambda settings: timedelta(0),
+        lambda repos, before: repos.console.purge_sign_ins(before),
+    ),
+    Rule(
+        "ended console sessions",
+        lambda settings: timedelta(hours=settings.console_session_hours),
+        lambda repos, before: repos.console.purge_sessions(before),
     ),
     Rule(
         "rate-limit windows",

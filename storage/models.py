@@ -137,6 +137,30 @@ class LinkCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ConsoleSignIn(Base):
+    """A one-time link to the staff console, sent in a private chat; only its digest is kept,
+    so the table cannot be read back into working links."""
+
+    __tablename__ = "console_sign_ins"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie carries the token, the row its digest, the form token
+    (CSRF) and when it was last used, so a session ends after a working day of inactivity."""
+
+    __tablename__ = "console_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    form_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ConversationState(Base):
     """Where a person is in a multi-step flow; outlives restarts and is shared by all workers."""
 

@@ -11,6 +11,7 @@ from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.candidates import CandidateRepository
 from storage.coaching import CoachingRepository
+from storage.console import ConsoleRepository
 from storage.conversations import ConversationRepository
 from storage.faq import FaqRepository
 from storage.inbox import InboxRepository
@@ -50,6 +51,7 @@ class Repositories:
     pulse: PulseRepository
     keys: SecretKeyRepository
     personal_data: PersonalDataRepository
+    console: ConsoleRepository
 
     @classmethod
     def bound_to(cls, session: AsyncSession) -> Repositories:
@@ -75,4 +77,5 @@ class Repositories:
             pulse=PulseRepository(session),
             keys=SecretKeyRepository(session),
             personal_data=PersonalDataRepository(session),
+            console=ConsoleRepository(session),
         )

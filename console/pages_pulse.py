@@ -1,0 +1,7 @@
+"""Check-ins (in progress)."""
+
+from __future__ import annotations
+
+from console.pages import Pages
+
+pages = Pages("checkins", "Check-ins")
