@@ -37,14 +37,15 @@ FORM_TOKEN = "form_token"
 MAX_UPLOAD_BYTES = 256 * 1024
 
 HEADERS = {
-    # Scripts, styles and images from the console itself only; no framing; no referrer (a
-    # sign-in link's token must not travel on); nothing cached (pages show personal data).
+    # Scripts, styles and images from the console itself only; no framing; no referrer to
+    # other sites (a sign-in link's token must not travel on; "no-referrer" would also blank
+    # the Origin that forms are checked by); nothing cached (pages show personal data).
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }

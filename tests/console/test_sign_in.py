@@ -163,6 +163,6 @@ async def test_console_pages_carry_strict_headers(
     async with console_client.get("/console") as response:
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
     cookie = console_client.session.cookie_jar.filter_cookies(console_client.make_url("/console"))
     assert "cedp_console" in cookie
