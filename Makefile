@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: chat test lint serve semantic clean
+.PHONY: chat test lint serve semantic screenshots clean
 
 $(BIN)/cedp-bot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(BIN)/cedp-bot
 
 test: lint  ## install, lint, then run the whole test suite
 	$(BIN)/pytest
+
+screenshots: $(BIN)/cedp-bot  ## the console's browser tests, saving each main page to docs/
+	mkdir -p docs
+	CEDP_CONSOLE_SCREENSHOTS=docs CEDP_SEMANTIC=off $(BIN)/pytest -q tests/e2e/console -k sqlite
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from urllib.parse import quote
@@ -28,6 +29,11 @@ QUIET_LOGGERS = (
 )
 
 
+# Tokens that travel in addresses: a console sign-in link (services/console.py) is in the access
+# log's request line and in the Referer of the requests after it.
+TOKENS_IN_ADDRESSES = re.compile(r"(/console/sign-in/)[\w-]+")
+
+
 class _CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_id.get()
@@ -35,10 +41,11 @@ class _CorrelationFilter(logging.Filter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats a record, then replaces every secret wherever it appears in the line: message,
-    arguments, exception text and stack. Libraries log URLs and headers we do not control
-    (python-telegram-bot logs `Set Bot API URL: .../bot<token>` at DEBUG), so redacting the
-    finished text is the only place that catches them all."""
+    """Formats a record, then replaces every secret wherever it appears in the line (message,
+    arguments, exception text and stack), and every sign-in token in an address. Libraries log
+    URLs and headers we do not control (python-telegram-bot logs `Set Bot API URL:
+    .../bot<token>` at DEBUG), so redacting the finished text is the only place that catches
+    them all."""
 
     def __init__(self, fmt: str, secrets: Mapping[str, str]) -> None:
         super().__init__(fmt)
@@ -55,7 +62,7 @@ class RedactingFormatter(logging.Formatter):
         text = super().format(record)
         for secret, label in self._replacements:
             text = text.replace(secret, label)
-        return text
+        return TOKENS_IN_ADDRESSES.sub(r"\1[token]", text)
 
 
 def configure_logging(level: str, secrets: Mapping[str, str] | None = None) -> None:

@@ -10,13 +10,14 @@ what to do next, and nothing of the programme's data.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.binding import load_secret
 from bot.core import Bot
@@ -30,7 +31,6 @@ from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-SIGNER_KEY = web.AppKey("console-signer", CookieSigner)
 TEMPLATES_KEY = web.AppKey("console-templates", jinja2.Environment)
 SECTIONS_KEY = web.AppKey("console-sections", list)
 FORM_TOKEN = "form_token"
@@ -98,6 +98,28 @@ def templates() -> jinja2.Environment:
     return environment
 
 
+class _Signers:
+    """The cookie signer, keyed from the bot's secret on first use: a server that starts while
+    its database is down still serves health checks, and the console once it is back."""
+
+    def __init__(self) -> None:
+        self._signer: CookieSigner | None = None
+
+    async def of(self, bot: Bot) -> CookieSigner:
+        if self._signer is None:
+            services = bot.services
+            secret = await load_secret(services.settings, services.database, services.clock())
+            self._signer = CookieSigner(secret)
+        return self._signer
+
+
+SIGNERS_KEY = web.AppKey("console-signers", _Signers)
+
+
+async def _signer(request: web.Request, bot: Bot) -> CookieSigner:
+    return await request.app[SIGNERS_KEY].of(bot)
+
+
 def _secure(bot: Bot) -> bool:
     url = bot.services.settings.public_url
     return url is not None and url.startswith("https://")
@@ -143,7 +165,7 @@ async def _read_form(request: web.Request) -> Form | None:
 
 def _guarded(route: Route, bot: Bot) -> web.Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
-        session_token = request.app[SIGNER_KEY].unsign(request.cookies.get(cookies.SESSION))
+        session_token = (await _signer(request, bot)).unsign(request.cookies.get(cookies.SESSION))
         if session_token is None:
             return render(request, "message.html", "Sign in", 401, message=SIGNED_OUT)
         if route.method == "POST" and not _same_origin(request, bot):
@@ -231,7 +253,7 @@ def _sign_in(bot: Bot) -> web.Handler:
             return render(request, "message.html", "Link expired", 400, message=LINK_USED)
         response = web.Response(status=303, headers={"Location": ROOT})
         seconds = int(services.settings.console_session_hours * 3600)
-        signed = request.app[SIGNER_KEY].sign(session_token)
+        signed = (await _signer(request, bot)).sign(session_token)
         cookies.set_session(response, signed, seconds=seconds, secure=_secure(bot))
         return response
 
@@ -241,7 +263,7 @@ def _sign_in(bot: Bot) -> web.Handler:
 def _sign_out(bot: Bot) -> web.Handler:
     async def sign_out(request: web.Request) -> web.StreamResponse:
         """Ends the session, given its form token from this site; the cookie goes either way."""
-        session_token = request.app[SIGNER_KEY].unsign(request.cookies.get(cookies.SESSION))
+        session_token = (await _signer(request, bot)).unsign(request.cookies.get(cookies.SESSION))
         form = await _read_form(request)
         if session_token is not None and form is not None and _same_origin(request, bot):
             async with bot.services.database.transaction() as session:
@@ -257,6 +279,22 @@ def _sign_out(bot: Bot) -> web.Handler:
     return sign_out
 
 
+UNAVAILABLE = "The console cannot reach its database just now. Please try again in a minute."
+
+
+def _politely_unavailable(handler: web.Handler) -> web.Handler:
+    """A database that is down is a 503 page that says so, not a server error."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (OSError, SQLAlchemyError) as error:
+            log.warning("console: database unavailable: %s", type(error).__name__)
+            return render(request, "message.html", "Unavailable", 503, message=UNAVAILABLE)
+
+    return handle
+
+
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     if request.path == ROOT or request.path.startswith(ROOT + "/"):
         for name, value in HEADERS.items():
@@ -267,21 +305,15 @@ def mount(app: web.Application, bot: Bot, section_list: Sequence[Pages] | None =
     """Serve the console at /console on `app` (when CEDP_CONSOLE is on: see bot/web.py)."""
     listed = sections() if section_list is None else list(section_list)
     app[TEMPLATES_KEY] = templates()
+    app[SIGNERS_KEY] = _Signers()
     app[SECTIONS_KEY] = [pages for pages in listed if pages.nav]
 
-    async def load_signer(app: web.Application) -> AsyncIterator[None]:
-        secret = await load_secret(
-            bot.services.settings, bot.services.database, bot.services.clock()
-        )
-        app[SIGNER_KEY] = CookieSigner(secret)
-        yield
-
-    app.cleanup_ctx.append(load_signer)
     app.on_response_prepare.append(_security_headers)
     app.router.add_static(f"{ROOT}/static", HERE / "static", append_version=True)
     app.router.add_get(f"{ROOT}/sign-in/{{token}}", _sign_in_page(bot))
-    app.router.add_post(f"{ROOT}/sign-in/{{token}}", _sign_in(bot))
-    app.router.add_post(f"{ROOT}/sign-out", _sign_out(bot))
+    app.router.add_post(f"{ROOT}/sign-in/{{token}}", _politely_unavailable(_sign_in(bot)))
+    app.router.add_post(f"{ROOT}/sign-out", _politely_unavailable(_sign_out(bot)))
     for pages in listed:
         for route in pages.routes:
-            app.router.add_route(route.method, route.path, _guarded(route, bot))
+            guarded = _politely_unavailable(_guarded(route, bot))
+            app.router.add_route(route.method, route.path, guarded)

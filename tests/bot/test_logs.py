@@ -47,6 +47,15 @@ def test_a_secret_that_contains_another_is_replaced_whole() -> None:
     assert formatter.format(_record("abcdef and abc")) == "[LONG] and [SHORT]"
 
 
+def test_a_console_sign_in_token_in_an_address_is_replaced() -> None:
+    formatter = RedactingFormatter("%(message)s", {})
+    line = '127.0.0.1 "POST /console/sign-in/vMqz-QQK_U63l HTTP/1.1" 303 "http://h/console/sign-in/vMqz-QQK_U63l"'
+
+    assert formatter.format(_record(line)) == (
+        '127.0.0.1 "POST /console/sign-in/[token] HTTP/1.1" 303 "http://h/console/sign-in/[token]"'
+    )
+
+
 def test_settings_name_every_secret_that_is_set() -> None:
     settings = Settings(
         database_url="postgresql+asyncpg://cedp:p%40ss@db/cedp",

@@ -43,3 +43,21 @@ def test_the_retention_defaults_are_the_documented_ones() -> None:
         settings.retention_broadcast_days,
         settings.retention_sweep_minutes,
     ) == (90, 90, 24, 48, 365, 365, 365, 60)
+
+
+@pytest.mark.parametrize(
+    "value", ["bot.example.org", "ftp://bot.example.org", "https://", "https://h/?next=1"]
+)
+def test_a_public_address_that_is_not_an_http_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CEDP_PUBLIC_URL", value)
+    with pytest.raises(ValidationError, match="CEDP_PUBLIC_URL"):
+        Settings()
+
+
+def test_the_public_address_is_kept_without_a_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CEDP_PUBLIC_URL", "https://bot.example.org/cedp/")
+    assert Settings().public_url == "https://bot.example.org/cedp"

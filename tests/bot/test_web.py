@@ -87,3 +87,21 @@ async def test_closing_the_app_closes_the_bot_and_closing_again_is_harmless(bot:
 
     assert bot.services.database.engine.pool.checkedin() == 0
     await bot.close()  # the fixture closes it once more, too
+
+
+async def test_the_console_is_served_unless_a_setting_turns_it_off(bot: Bot) -> None:
+    async with TestClient(TestServer(create_web_app(bot))) as client:
+        assert (await client.get("/console")).status == 401  # there: it asks to sign in
+    bot.services.settings.console_enabled = False
+    async with TestClient(TestServer(create_web_app(bot))) as client:
+        assert (await client.get("/console")).status == 404
+        assert (await client.get("/healthz")).status == 200
+
+
+async def test_the_console_says_so_when_the_database_is_down(bot: Bot) -> None:
+    unreachable = Bot(dataclasses.replace(bot.services, database=Database(UNREACHABLE_DATABASE)))
+
+    async with TestClient(TestServer(create_web_app(unreachable))) as client:
+        response = await client.get("/console", cookies={"cedp_console": "some.cookie"})
+        assert response.status == 503
+        assert "cannot reach its database" in await response.text()

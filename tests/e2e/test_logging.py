@@ -57,6 +57,7 @@ FORGED_TELEGRAM_SECRET = "forged-telegram-header-0451"
 FORGED_SLACK_KEY = "forged-slack-signing-key"
 NEWS = "The spring residential is confirmed for 12 to 14 March."
 TEAM_ANSWER = "Dogs are welcome in the gardens, on a lead."
+SIGN_IN_LINK = re.compile(r"http://\S+/console/sign-in/([\w-]+)")
 
 COACHES = """\
 - name: Dr Priya Shah
@@ -81,6 +82,7 @@ ROUTES = (
     "text",  # a question for the information line
     "choice:faq:pick",  # did you mean
     "choice:faq:team",  # handed to the team
+    "command:console",
     "step:team-answer/text",
     "choice:book:yes",
     "choice:session:cancel-yes",
@@ -298,6 +300,32 @@ async def refused_deliveries(server: Endpoint) -> str:
     return signed["X-Slack-Signature"]
 
 
+async def staff_open_the_console(staff: Person, server: Endpoint) -> tuple[str, str]:
+    """Staff sign in to the console with the link /console sent, and open the team queue;
+    returns the link's token and the session cookie."""
+    before = len(staff.received())
+    await staff.type("/console")
+
+    def sent_link() -> re.Match[str] | None:  # a broadcast's notice may arrive around it
+        found = (SIGN_IN_LINK.search(text(call)) for call in staff.received()[before:])
+        return next((match for match in found if match), None)
+
+    await eventually(lambda: sent_link() is not None, 10, "the console sign-in link")
+    link = sent_link()
+    assert link is not None
+    origin = {"Origin": server.url, "Referer": link.group(0)}
+    async with server.http.post(link.group(0), headers=origin, allow_redirects=False) as signed:
+        assert signed.status == 303
+        cookie = signed.cookies["cedp_console"].value
+    signed_in = {"cedp_console": cookie}  # the session's jar keeps no cookie for an IP address
+    async with server.http.get(
+        server.url + "/console/team", headers=origin, cookies=signed_in
+    ) as queue:
+        assert queue.status == 200
+        assert TEAM_ANSWER not in await queue.text()  # answered: no longer waiting
+    return link.group(1), cookie
+
+
 def spellings(value: str) -> set[str]:
     """The ways a value can be written into a log line: as is, percent-encoded, form-encoded
     and inside JSON."""
@@ -308,9 +336,11 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
     database_url: str, platforms: LoopbackPlatforms, terminal: Path
 ) -> None:
     await cli("coaching", "import", staff_file(terminal, "coaches.yaml", COACHES))
+    port, log_path = free_port(), terminal / "serve.log"
     env = environment(
         database_url,
         platforms,
+        CEDP_PUBLIC_URL=f"http://127.0.0.1:{port}",
         CEDP_LOG_LEVEL="DEBUG",
         CEDP_SECRET_KEY=SECRET_KEY,
         CEDP_QUIET_HOURS="",
@@ -318,7 +348,6 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
         CEDP_OUTBOX_POLL_SECONDS="0.1",
         CEDP_SCHEDULER_POLL_SECONDS="0.2",
     )
-    port, log_path = free_port(), terminal / "serve.log"
     with log_path.open("wb") as log_file:
         async with serving(env, port, stderr=log_file) as process, aiohttp.ClientSession() as http:
             server = Endpoint(f"http://127.0.0.1:{port}", http)
@@ -340,6 +369,7 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
             await staff.press(broadcast, "Send now")
             await asyncio.gather(rsvp(alice, "Attend"), rsvp(quillon, "Decline"))
             forged_signature = await refused_deliveries(server)
+            sign_in_token, session_cookie = await staff_open_the_console(staff, server)
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
     written = log_path.read_text(encoding="utf-8")
@@ -358,6 +388,8 @@ async def test_a_debug_log_of_every_capability_on_both_platforms_shows_no_secret
         "the check-in comment": COMMENT,
         "the check-in choice": CHOICE,
         **{f"invite code {code}": code for code in (for_alice, for_bea, for_quillon)},
+        "the console sign-in token": sign_in_token,
+        "the console session cookie": session_cookie,
     }
     for what, value in kept_out.items():
         for spelling in spellings(value):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.settings import Settings
+from domain.people import Role
 from services import retention
 from storage.faq import Outcome
 from storage.repositories import Repositories
@@ -20,6 +21,8 @@ EVERY_RULE = [
     "candidate phrasings",
     "broadcast recipients and answers",
     "expired link codes",
+    "expired console sign-in links",
+    "ended console sessions",
     "rate-limit windows",
 ]
 
@@ -43,6 +46,15 @@ async def _seed(repos: Repositories) -> None:
         )
     assert await repos.throttle.first_delivery("telegram", "1", NOW - timedelta(hours=49))
     assert await repos.throttle.first_delivery("telegram", "2", NOW - timedelta(hours=47))
+    for ago in (11, 9):  # a console link lives ten minutes; a session ten idle hours
+        staff = await repos.members.create(
+            display_name=f"Staff {ago}", role=Role.STAFF, tags=(), now=NOW
+        )
+        sent_at = NOW - timedelta(minutes=ago)
+        await repos.console.add_sign_in(f"link-{ago}", staff.id, sent_at + timedelta(minutes=10))
+        await repos.console.add_session(
+            f"session-{ago}", staff.id, "form", NOW - timedelta(hours=ago)
+        )
 
 
 async def test_each_rule_purges_by_its_own_period_from_the_settings(unit: Unit) -> None:
@@ -54,7 +66,9 @@ async def test_each_rule_purges_by_its_own_period_from_the_settings(unit: Unit) 
     assert purged["answered team questions"] == 1  # 90 days from the answer
     assert purged["processed delivery ids"] == 1  # 48 hours from handling
     assert purged["logged questions"] == 0  # kept a year
-    assert sum(purged.values()) == 2
+    assert purged["expired console sign-in links"] == 1
+    assert purged["ended console sessions"] == 1  # CEDP_CONSOLE_SESSION_HOURS from last use
+    assert sum(purged.values()) == 4
 
 
 async def test_shorter_periods_in_the_settings_purge_more(unit: Unit) -> None:
