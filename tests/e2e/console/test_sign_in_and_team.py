@@ -87,3 +87,26 @@ async def test_a_member_with_a_link_from_elsewhere_sees_nothing_on_any_page(
         assert response is not None and response.status == 403, address
         await expect(page.get_by_text("The console is for programme staff")).to_be_visible()
         await expect(page.get_by_role("navigation")).to_have_count(0)
+
+
+async def test_on_a_tablet_the_page_fits_and_works_from_the_keyboard(
+    chromium: Browser, console_served: Served, platforms: LoopbackPlatforms
+) -> None:
+    staff = await join(console_served, platforms, STAFF, Role.STAFF)
+    asker = Person(console_served, platforms, ASKER, first=1)
+    await asker.press(await asker.type("can I bring my dog?"), "Ask the programme team")
+    page = await sign_in(chromium, staff)
+    await page.set_viewport_size({"width": 768, "height": 1024})
+    await page.goto(console_served.url + "/console/team")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    await page.keyboard.press("Tab")  # the first stop skips the navigation
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    answer = page.get_by_label("Your answer")
+    await answer.focus()
+    await page.keyboard.type(ANSWER)
+    await page.keyboard.press("Tab")  # the "learn as" choice
+    await page.keyboard.press("Tab")  # the send button
+    await expect(page.get_by_role("button", name="Send answer")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text("the answer is on its way")
