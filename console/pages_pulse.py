@@ -38,20 +38,12 @@ KINDS = {
 }
 NOT_YET = f"No results yet: {NOT_CLOSED}."
 TIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+ROW_NUMBERS = range(1, ROWS + 1)
+PARTS = ("id", "text", "kind", "options")  # of a question row: fields q1_id, q1_text, ...
 
 
 def _fields() -> list[tuple[str, str]]:
     """Every field of the new check-in form, with the label its problems name."""
-    rows = [
-        (f"q{row}_{part}", f"Question {row} {label}")
-        for row in range(1, ROWS + 1)
-        for part, label in (
-            ("id", "id"),
-            ("text", "text"),
-            ("kind", "kind"),
-            ("options", "options"),
-        )
-    ]
     top = [
         ("title", "Title"),
         ("segment", "Sent to"),
@@ -59,6 +51,7 @@ def _fields() -> list[tuple[str, str]]:
         ("opens", "Opens"),
         ("closes", "Closes"),
     ]
+    rows = [(f"q{row}_{part}", f"Question {row} {part}") for row in ROW_NUMBERS for part in PARTS]
     return top + rows
 
 
@@ -87,7 +80,7 @@ def _tags(text: str) -> list[str]:
 
 def _question(entered: dict[str, str], row: int) -> dict[str, Any] | None:
     """A question row as the file writes it; None for a row left empty."""
-    typed = {part: entered[f"q{row}_{part}"] for part in ("id", "text", "kind", "options")}
+    typed = {part: entered[f"q{row}_{part}"] for part in PARTS}
     if not (typed["id"] or typed["text"] or typed["options"]):
         return None
     question: dict[str, Any] = {part: typed[part] for part in ("id", "text", "kind") if typed[part]}
@@ -103,7 +96,7 @@ def _document(entered: dict[str, str]) -> dict[str, Any]:
     document: dict[str, Any] = {key: entered[key] for key in ("title", "opens", "closes")}
     document |= {key: _tags(entered[key]) for key in ("segment", "breakdown")}
     document["questions"] = [
-        question for row in range(1, ROWS + 1) if (question := _question(entered, row))
+        question for row in ROW_NUMBERS if (question := _question(entered, row))
     ]
     return {key: value for key, value in document.items() if value or key == "questions"}
 
@@ -125,7 +118,7 @@ async def _new_page(
         "New check-in",
         {
             "entered": entered,
-            "rows": range(1, ROWS + 1),
+            "rows": ROW_NUMBERS,
             "kinds": KINDS,
             "known_ids": await _known_ids(visit),
             "problems": problems.problems if problems else [],

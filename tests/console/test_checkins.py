@@ -13,7 +13,7 @@ from bot.core import Bot
 from domain.people import Role
 from services import console, pulse
 from services.audit import Action
-from services.pulse_file import EXAMPLE, definition_of, read_definition
+from services.pulse_file import EXAMPLE, read_definition
 from storage.members import to_ref
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, unit
@@ -108,24 +108,20 @@ async def test_staff_create_a_check_in_from_the_form(bot: Bot, browser: Browser)
     assert "#1 January check-in Scheduled" in listing
 
 
-async def test_the_form_builds_the_check_in_the_file_would(clock: FakeClock) -> None:
-    from console.pages_pulse import _document
-
-    typed = {**{name: "" for name in _fields_of()}, **FORM}
-    from_form = definition_of(_document(typed), clock.now)
-    text = EXAMPLE.replace("December", "January").replace(
-        "2026-12-07T09:00+00:00", "2026-12-01T09:00"
-    )
-    from_file = read_definition(
-        text.replace("2026-12-14T17:00+00:00", "2026-12-08T17:00"), "f", clock.now
-    )
-    assert from_form == from_file
-
-
-def _fields_of() -> list[str]:
-    from console.pages_pulse import _fields
-
-    return [name for name, _ in _fields()]
+async def test_the_form_makes_the_check_in_the_file_would(
+    bot: Bot, browser: Browser, clock: FakeClock
+) -> None:
+    await browser.get("/console/checkins/new")
+    await browser.post("/console/checkins/new", FORM)
+    text = EXAMPLE.replace("December", "January")
+    text = text.replace("2026-12-07T09:00+00:00", FORM["opens"])
+    text = text.replace("2026-12-14T17:00+00:00", FORM["closes"])
+    from_file = read_definition(text, "checkin.yaml", clock.now)
+    [made] = await unit(bot.services.database, pulse.summaries)
+    checkin = made.checkin
+    assert checkin.asked() == from_file.questions
+    assert (checkin.title, tuple(checkin.segment)) == (from_file.title, from_file.segment)
+    assert (checkin.opens_at, checkin.closes_at) == (from_file.opens, from_file.closes)
 
 
 @pytest.mark.parametrize(
