@@ -30,7 +30,7 @@ def _counts(result: QuestionResult) -> list[str]:
     return lines
 
 
-def _figure(counts: dict[str, int], mean: float | None, kind: QuestionKind) -> str:
+def figure_text(counts: dict[str, int], mean: float | None, kind: QuestionKind) -> str:
     """One group's figure in a trend or a breakdown: the mean, the share saying yes, or the
     count of each option."""
     total = sum(counts.values())
@@ -43,13 +43,17 @@ def _figure(counts: dict[str, int], mean: float | None, kind: QuestionKind) -> s
 
 def _cell(cell: Cell, kind: QuestionKind) -> str:
     who = cell.tag if cell.has_tag else f"not {cell.tag}"
-    return f"   {who}: {cell.answered} answers, {_figure(cell.counts, cell.mean, kind)}"
+    return f"   {who}: {cell.answered} answers, {figure_text(cell.counts, cell.mean, kind)}"
 
 
 def _trend(points: list[TrendPoint], kind: QuestionKind) -> str:
     shown = [
         f"{day_text(point.closes_at.date())}: "
-        + ("not enough answers" if point.suppressed else _figure(point.counts, point.mean, kind))
+        + (
+            "not enough answers"
+            if point.suppressed
+            else figure_text(point.counts, point.mean, kind)
+        )
         for point in points
     ]
     return "   Trend: " + " · ".join(shown)

@@ -342,12 +342,18 @@ class Summary:
     respondents: int
 
 
+async def _summary_of(repos: Repositories, checkin: PulseCheckin) -> Summary:
+    sent, respondents, _ = await repos.pulse.participation(checkin.id)
+    return Summary(checkin, sent, respondents)
+
+
 async def summaries(repos: Repositories) -> list[Summary]:
-    found = []
-    for checkin in await repos.pulse.all():
-        sent, respondents, _ = await repos.pulse.participation(checkin.id)
-        found.append(Summary(checkin, sent, respondents))
-    return found
+    return [await _summary_of(repos, checkin) for checkin in await repos.pulse.all()]
+
+
+async def summary(repos: Repositories, checkin_id: int) -> Summary:
+    """One check-in's counts, without its results: what staff may see before it closes."""
+    return await _summary_of(repos, await get(repos, checkin_id))
 
 
 @dataclass(frozen=True, slots=True)

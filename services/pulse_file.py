@@ -7,11 +7,12 @@ without an offset are read as UK time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.parsing import parse_tags, parse_time
@@ -62,7 +63,8 @@ questions:
 
 
 class DefinitionRefused(Refusal):
-    """The definition has problems; each is `FILE:LINE: what is wrong`."""
+    """The definition has problems; each is `FILE:LINE: what is wrong` (from a file) or just
+    what is wrong (from `definition_of`)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -114,12 +116,18 @@ _REQUIRED_TOP = ("title", "opens", "closes", "questions")
 
 
 class _Problems:
-    def __init__(self, source: str) -> None:
+    """Problems found so far, each at `source` and its line; with no source, the message
+    alone (a document built in memory has no lines anyone could look at)."""
+
+    def __init__(self, source: str | None) -> None:
         self.source = source
         self.found: list[str] = []
 
+    def where(self, line: int) -> str:
+        return "" if self.source is None else f"{self.source}:{line}: "
+
     def at(self, node: Node, message: str) -> None:
-        self.found.append(f"{self.source}:{line_of(node)}: {message}")
+        self.found.append(f"{self.where(line_of(node))}{message}")
 
 
 def _read_mapping(
@@ -207,15 +215,26 @@ def _questions(node: Node, problems: _Problems) -> list[Question]:
 def read_definition(text: str, source: str, now: datetime) -> Definition:
     """The check-in a file defines, every part checked; `DefinitionRefused` lists every problem
     with `source` and its line."""
-    problems = _Problems(source)
+    return _read(text, _Problems(source), now)
+
+
+def definition_of(document: Mapping[str, Any], now: datetime) -> Definition:
+    """The check-in `document` defines: the structure the file holds (as the console's form
+    builds it), written out as YAML and read by the very checks a file goes through, so a form
+    cannot accept what a file may not. Problems name no line: there is no file to look in."""
+    text = yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
+    return _read(text, _Problems(None), now)
+
+
+def _read(text: str, problems: _Problems, now: datetime) -> Definition:
     try:
         document = compose(text)
     except BadYaml as error:
-        raise DefinitionRefused([f"{source}:{error.line}: {error}"]) from None
+        raise DefinitionRefused([f"{problems.where(error.line)}{error}"]) from None
     if not isinstance(document, MappingNode):
         line = line_of(document) if document is not None else 1
         raise DefinitionRefused(
-            [f"{source}:{line}: must be a check-in (title: ..., questions: ...)"]
+            [f"{problems.where(line)}must be a check-in (title: ..., questions: ...)"]
         )
     values, nodes = _read_mapping(document, _TOP, problems, "", extra=("questions",))
     for key in _REQUIRED_TOP:
