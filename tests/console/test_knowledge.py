@@ -141,8 +141,11 @@ async def test_the_staff_report_lists_the_most_missed_first(bot: Bot, browser: B
 
     await unit(bot.services.database, ask)
     words = text_of((await browser.get(PAGE)).text)
-    assert "3 Not answered «can I bring my dog?»" in words
-    assert "1 👎 on How do I join the programme? (join-how) e.g. «How do I join?»" in words
+    assert "3 Not answered «can I bring my dog?» nothing" in words
+    assert (
+        "1 Marked not helpful e.g. «How do I join?» How do I join the programme? (join-how)"
+        in words
+    )
     assert words.index("can I bring my dog?") < words.index("How do I join?")
 
 
