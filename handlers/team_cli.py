@@ -19,7 +19,7 @@ from bot.commandline import (
 from bot.parsing import whole_number
 from domain.people import OPERATOR
 from handlers.faq_cli import KB_OPTION, knowledge_for
-from knowledge.base import KnowledgeBase, check_knowledge, load_knowledge
+from knowledge.base import KnowledgeBase, check_knowledge, check_lines, load_knowledge
 from knowledge.evaluation import evaluate, read_queries
 from knowledge.source import KnowledgeSource
 from services import learning, team
@@ -46,10 +46,8 @@ kb = cli.group("kb", help="knowledge base tools and the team's questions")
 async def check(invocation: Invocation, *, path: Path | None) -> int:
     path = path or invocation.settings.knowledge_path
     entries, problems = check_knowledge(path)
-    for problem in problems:
-        print(problem, file=invocation.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) in {path}", file=invocation.stderr)
+        print("\n".join(check_lines(path, problems)), file=invocation.stderr)
         return 1
     print(f"{path}: {len(entries)} entries, no problems", file=invocation.stdout)
     return 0

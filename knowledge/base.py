@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +199,11 @@ def _read_file(file: Path, problems: list[Problem]) -> list[_Located]:
             continue
         located.append(_parse_entry(raw, name, str(raw.get("id") or label), problems))
     return located
+
+
+def check_lines(path: Path, problems: Sequence[Problem]) -> list[str]:
+    """The problems as `cedp-bot kb check` prints them: one a line, then how many and where."""
+    return [*(str(problem) for problem in problems), f"{len(problems)} problem(s) in {path}"]
 
 
 def check_knowledge(path: Path) -> tuple[list[Entry], list[Problem]]:

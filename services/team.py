@@ -11,6 +11,7 @@ from domain.people import MemberRef
 from knowledge.base import Entry, KnowledgeBase
 from services.audit import Action, record
 from services.learning import MAX_ALTERNATE_CHARS, AskerDigests, asker, keep_candidate
+from storage.faq import Missed
 from storage.models import TeamQuestion
 from storage.repositories import Repositories
 
@@ -116,9 +117,14 @@ async def keep_unlearnt(repos: Repositories, question_id: int) -> None:
         await repos.team_questions.drop_learn_digests(row)
 
 
+async def most_missed(repos: Repositories, limit: int = REPORT_LINES) -> list[Missed]:
+    """The staff report's lines: questions not answered and answers marked 👎, most first."""
+    return await repos.faq.most_missed(limit=limit)
+
+
 async def missed_report(repos: Repositories, limit: int = REPORT_LINES) -> list[str]:
     """Most-missed questions first, not answered or marked not helpful, as staff read them."""
-    missed = await repos.faq.most_missed(limit=limit)
+    missed = await most_missed(repos, limit)
     if not missed:
         return ["Nothing missed so far: no unanswered questions and no 👎."]
     return [
