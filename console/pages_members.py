@@ -41,8 +41,10 @@ def _filter(visit: Visit) -> Filter:
     query = visit.request.query
     role_text = query.get("role", "").strip()
     tag_text = query.get("tag", "").strip()
-    if "," in tag_text or len(tag_text) > MAX_TAG_CHARS:
+    if "," in tag_text:
         raise FormError("Filter: one tag at a time, please")
+    if len(tag_text) > MAX_TAG_CHARS:
+        raise FormError(f"Filter: a tag has at most {MAX_TAG_CHARS} characters")
     try:
         role = parse_role(role_text[:20]) if role_text else None
         tags = parse_tags(tag_text)
