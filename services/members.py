@@ -87,6 +87,16 @@ async def revoke_invite(repos: Repositories, code: str, now: datetime, by: Membe
     await record(repos, by, Action.INVITE_REVOKE, f"invite:{invite_id}", now)
 
 
+async def revoke_numbered_invite(
+    repos: Repositories, invite_id: int, now: datetime, by: MemberRef
+) -> None:
+    """Withdraw an invite by its number: where codes are not shown again (the console), staff
+    name the invite as the audit trail does."""
+    if await repos.invites.revoke_numbered(invite_id) is None:
+        raise MembershipError(f"no invite #{invite_id}")
+    await record(repos, by, Action.INVITE_REVOKE, f"invite:{invite_id}", now)
+
+
 async def join(
     repos: Repositories, code: str, *, display_name: str, account: Account, now: datetime
 ) -> Member | RedeemFailure:
@@ -155,6 +165,11 @@ async def add_member(
 async def set_role(
     repos: Repositories, member_id: int, role: Role, now: datetime, by: MemberRef
 ) -> Member:
+    if member_id == by.id and by.role == Role.STAFF and role != Role.STAFF:
+        raise MembershipError(
+            "you cannot take away your own staff role: another staff member can, so that "
+            "nobody locks themselves out of staff tools by mistake"
+        )
     member = await get_member(repos, member_id)
     before = member.role
     await repos.members.set_role(member, role)

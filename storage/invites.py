@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.people import Role
 from storage.models import Invite
@@ -81,12 +82,14 @@ class InviteRepository:
 
     async def revoke(self, code: str) -> int | None:
         """Withdraw the code; the invite's id, or None when there is no such code."""
-        query = (
-            update(Invite)
-            .where(Invite.code == normalise_code(code))
-            .values(revoked=True)
-            .returning(Invite.id)
-        )
+        return await self._revoke_where(Invite.code == normalise_code(code))
+
+    async def revoke_numbered(self, invite_id: int) -> int | None:
+        """Withdraw invite `invite_id` (how the console names it, never by its code)."""
+        return await self._revoke_where(Invite.id == invite_id)
+
+    async def _revoke_where(self, condition: ColumnElement[bool]) -> int | None:
+        query = update(Invite).where(condition).values(revoked=True).returning(Invite.id)
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def redeem(self, code: str, now: datetime) -> Invite | RedeemFailure:

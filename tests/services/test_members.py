@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.people import OPERATOR, Role
+from domain.people import OPERATOR, MemberRef, Role
 from services import members as membership
 from services.members import InviteState, MembershipError
 from storage.invites import RedeemFailure
@@ -123,3 +123,30 @@ async def test_changing_tags_needs_something_to_add_or_remove(unit) -> None:
 
     with pytest.raises(MembershipError, match="say which tags"):
         await unit(lambda r: membership.change_tags(r, alice.id, now=NOW, by=OPERATOR))
+
+
+async def test_staff_cannot_take_away_their_own_staff_role_but_may_change_anyone_elses(
+    unit,
+) -> None:
+    async def add(r, name: str):
+        return await membership.add_member(r, name=name, role=Role.STAFF, now=NOW, by=OPERATOR)
+
+    sam, kim = await unit(lambda r: add(r, "Sam")), await unit(lambda r: add(r, "Kim"))
+    sam_ref = MemberRef(sam.id, "Sam", Role.STAFF)
+    with pytest.raises(MembershipError, match="your own staff role"):
+        await unit(lambda r: membership.set_role(r, sam.id, Role.MEMBER, NOW, sam_ref))
+    changed = await unit(lambda r: membership.set_role(r, kim.id, Role.MEMBER, NOW, sam_ref))
+    assert changed.role == Role.MEMBER
+
+
+async def test_an_invite_is_withdrawn_by_its_number_too(unit) -> None:
+    invite = await unit(
+        lambda r: membership.create_invite(
+            r, role=Role.MEMBER, valid_for=None, now=NOW, by=OPERATOR
+        )
+    )
+    await unit(lambda r: membership.revoke_numbered_invite(r, invite.id, NOW, OPERATOR))
+    [status] = await unit(lambda r: membership.list_invites(r, NOW))
+    assert status.state == InviteState.REVOKED
+    with pytest.raises(MembershipError, match="no invite #999"):
+        await unit(lambda r: membership.revoke_numbered_invite(r, 999, NOW, OPERATOR))
