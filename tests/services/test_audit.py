@@ -13,7 +13,7 @@ import pytest
 from bot.settings import Settings
 from domain.people import OPERATOR, MemberRef, Role
 from knowledge.base import KnowledgeBase
-from services import broadcasts, intros, privacy, pulse, team
+from services import broadcasts, console, intros, privacy, pulse, team
 from services import members as membership
 from services.audit import Action, terminal_actor
 from services.broadcasts import Draft
@@ -99,6 +99,9 @@ async def _every_staff_action(unit: Unit, staff: MemberRef, member: MemberRef) -
     coaches = read_coaches("- name: Cora Coach\n  weekly: [Mon 09:00-12:00]\n", "c.yaml")
     await unit(lambda r: import_coaches(r, coaches, NOW, staff))
     await unit(lambda r: privacy.staff_export(r, member.id, NOW, staff))
+    console_settings = SETTINGS.model_copy(update={"public_url": "https://bot.example.org"})
+    link = await unit(lambda r: console.issue_link(r, staff, NOW, console_settings))
+    assert await unit(lambda r: console.sign_in(r, link.rsplit("/", 1)[1], NOW))
     await unit(lambda r: privacy.erase(r, member.id, NOW, staff))
     return invite.code
 
