@@ -10,7 +10,7 @@ that moment; Edit posts them back to the form. A slip shows the form again with 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from aiohttp import web
@@ -42,6 +42,7 @@ NOW, LATER = "now", "later"
 COUNTS_ONLY, NAMES_TO_STAFF = "counts", "names"
 MAX_FIELD_CHARS = 1000  # any field but the message: far more than a valid value needs
 MAX_POSTED_TEXT = 4 * MAX_TEXT_CHARS  # kept to show again, then refused with its length
+SLACK_MARKS = "*_~`"  # Slack's mrkdwn reads these as formatting; Telegram shows them as typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +63,28 @@ class Composed:
 
     @classmethod
     def posted(cls, form: Form) -> Composed:
-        def value(name: str, default: str = "") -> str:
-            return form.text(name, name, max_chars=MAX_FIELD_CHARS, required=False) or default
+        def value(name: str, label: str, default: str = "") -> str:
+            return form.text(name, label, max_chars=MAX_FIELD_CHARS, required=False) or default
 
         return cls(
             text=form.text("text", "Message", max_chars=MAX_POSTED_TEXT, required=False),
             tags=tuple(dict.fromkeys(form.texts("tag"))),
-            more_tags=value("more_tags"),
-            platform=value("platform"),
-            category=value("category", Category.NEWS.value),
-            choices=value("choices"),
-            names=value("names", COUNTS_ONLY),
-            when=value("when", NOW),
-            date=value("date"),
-            time=value("time"),
+            more_tags=value("more_tags", "Other tags"),
+            platform=value("platform", "Platform"),
+            category=value("category", "Category", Category.NEWS.value),
+            choices=value("choices", "Buttons to answer with"),
+            names=value("names", "Who sees the answers", COUNTS_ONLY),
+            when=value("when", "When", NOW),
+            date=value("date", "Date"),
+            time=value("time", "Time"),
         )
+
+    def as_fields(self) -> list[tuple[str, str]]:
+        """Every field as the form posts it (a tag per ticked box): the preview's hidden inputs."""
+        return [
+            *(("tag", tag) for tag in self.tags),
+            *((f.name, getattr(self, f.name)) for f in fields(self) if f.name != "tags"),
+        ]
 
     @property
     def choice_lines(self) -> list[str]:
@@ -238,6 +246,7 @@ async def preview(visit: Visit) -> Page:
             "muted": planned.excluded(MUTED),
             "unreachable": planned.excluded("unreachable"),
             "previews": previews(planned),
+            "slack_marks": any(mark in planned.draft.text for mark in SLACK_MARKS),
         },
     )
 

@@ -142,6 +142,14 @@ async def test_the_previews_come_from_each_platforms_rendering(
     )
     assert preview.text.count("Fish &amp; chips &lt;b&gt;at 6&lt;/b&gt;") == 3  # and Confirm's
     assert "&amp;amp;" not in preview.text
+    assert "Slack reads *stars*" not in text_of(preview.text)
+
+
+async def test_the_preview_says_when_slack_will_read_marks_as_formatting(
+    browser: Browser, alice: TestChat
+) -> None:
+    preview = await post(browser, "/console/broadcasts/preview", fields(text="*Bring* a friend"))
+    assert "Slack reads *stars*, _underscores_" in text_of(preview.text)
 
 
 async def test_edit_goes_back_to_the_form_with_every_value_kept(
@@ -236,7 +244,7 @@ async def test_garbage_that_no_form_sends_is_refused_politely(
     refused = await browser.post(path, data=posted, follow=False)
     assert refused.status == 303 and refused.location == "/console/broadcasts/new"
     page = await browser.get("/console/broadcasts/new")
-    assert "at most 1000 characters" in notice(page)
+    assert "Buttons to answer with: at most 1000 characters, not 5000" in notice(page)
     assert await broadcast_actions(bot) == []
 
 
