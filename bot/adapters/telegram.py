@@ -19,6 +19,7 @@ import html
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -366,13 +367,12 @@ class TelegramAdapter:
         if isinstance(reply, Edit) and reply.message_id and await self._edit(chat_id, reply):
             return
         assert isinstance(reply, Text | Choices | Edit)
-        pieces = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
-        for number, piece in enumerate(pieces, start=1):
+        for message in render(reply.text, options):
             await self.api.send_message(
                 chat_id,
-                html.escape(piece, quote=False),
+                html.escape(message.text, quote=False),
                 parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(options) if number == len(pieces) else None,
+                reply_markup=message.keyboard,
                 rate_limit_args=lane,
             )
 
@@ -395,6 +395,25 @@ class TelegramAdapter:
             log.info("edit refused (%s); sending a new message", refusal.message)
             return False
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """One sendMessage: the text as Telegram shows it (sent HTML-escaped, so shown literally),
+    and the keyboard under it."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+
+
+def render(text: str, options: Sequence[Choice] = ()) -> list[TelegramMessage]:
+    """A reply as the messages Telegram accepts, the buttons under the last; the console's
+    broadcast preview shows these too."""
+    pieces = split_text(text, MessageLimit.MAX_TEXT_LENGTH)
+    return [
+        TelegramMessage(piece, _keyboard(options) if number == len(pieces) else None)
+        for number, piece in enumerate(pieces, start=1)
+    ]
 
 
 def _person_of(update: Update) -> str:
