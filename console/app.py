@@ -10,6 +10,7 @@ what to do next, and nothing of the programme's data.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES_KEY = web.AppKey("console-templates", jinja2.Environment)
 SECTIONS_KEY = web.AppKey("console-sections", list)
 FORM_TOKEN = "form_token"
+ONCE_TOKEN = "once"  # the one-time token of a `once` route's form (macros.html `once_field`)
 MAX_UPLOAD_BYTES = 256 * 1024
 
 HEADERS = {
@@ -94,6 +96,7 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.globals["root"] = ROOT
+    environment.globals["once_token"] = lambda: secrets.token_urlsafe(24)
     environment.filters["local"] = local_text
     return environment
 
@@ -189,6 +192,14 @@ def _guarded(route: Route, bot: Bot) -> web.Handler:
                     return render(request, "message.html", "Staff only", 403, message=REFUSED)
                 if form is not None and form.fields.get(FORM_TOKEN) != found.form_token:
                     return render(request, "message.html", "Not accepted", 403, message=STALE_FORM)
+                if route.once:
+                    assert form is not None, "only a POST route is carried out once"
+                    once = form.fields.get(ONCE_TOKEN)
+                    if not isinstance(once, str) or not once:
+                        return render(
+                            request, "message.html", "Not accepted", 403, message=STALE_FORM
+                        )
+                    await console.first_submission(repos, once, now)
                 visit = Visit(request, found.member, repos, now, services, form)
                 outcome = await route.handler(visit)
                 if isinstance(outcome, Page):

@@ -10,8 +10,9 @@
 
 Every route has an `access` (programme staff unless it says otherwise), which console/app.py
 checks with `Access.allows` before the handler runs, and runs in one database transaction. A
-POST is refused unless it carries the session's form token. A `Refusal` raised by the rules
-undoes the transaction and becomes the notice on the page the route names as `back`.
+POST is refused unless it carries the session's form token; a `once` POST also needs its
+form's one-time token, so a double click sends one broadcast, not two. A `Refusal` raised by
+the rules undoes the transaction and becomes the notice on the page the route names as `back`.
 """
 
 from __future__ import annotations
@@ -152,6 +153,7 @@ class Route:
     handler: Handler
     access: Access
     back: str  # where a refusal's notice is shown, for a POST
+    once: bool = False  # carried out once per form shown: a double click does nothing more
 
 
 class Pages:
@@ -165,10 +167,11 @@ class Pages:
         self.routes: list[Route] = []
 
     def _add(
-        self, method: str, path: str, access: Access, back: str | None
+        self, method: str, path: str, access: Access, back: str | None, once: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, self.base + path, handler, access, back or self.base))
+            route = Route(method, self.base + path, handler, access, back or self.base, once)
+            self.routes.append(route)
             return handler
 
         return register
@@ -177,7 +180,14 @@ class Pages:
         return self._add("GET", path, access, None)
 
     def post(
-        self, path: str, *, access: Access = Access.STAFF, back: str | None = None
+        self,
+        path: str,
+        *,
+        access: Access = Access.STAFF,
+        back: str | None = None,
+        once: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """A form's action; `back` (default: the section's page) shows a refusal's notice."""
-        return self._add("POST", path, access, back)
+        """A form's action; `back` (default: the section's page) shows a refusal's notice.
+        A `once` action (sending, creating) needs the form's one-time token (`once_field`),
+        and is refused when the same form comes again."""
+        return self._add("POST", path, access, back, once)

@@ -251,7 +251,7 @@ async def preview(visit: Visit) -> Page:
     )
 
 
-@pages.post("", back=COMPOSE)
+@pages.post("", back=COMPOSE, once=True)
 async def confirm(visit: Visit) -> Page | Redirect:
     """Schedule what the preview showed. The rules refuse before they write anything (the
     time has passed, the segment emptied), so the form comes back with the values kept."""

@@ -123,7 +123,7 @@ async def change_tags(visit: Visit) -> Redirect:
     return Redirect(_row(member.id), f"{member.display_name}'s tags: {tags}.")
 
 
-@pages.post("/invites")
+@pages.post("/invites", once=True)
 async def create_invite(visit: Visit) -> Redirect:
     form = visit.posted
     role = _role(form, "Role")

@@ -149,7 +149,7 @@ async def new(visit: Visit) -> Page:
     return await _new_page(visit, _blank(visit.now))
 
 
-@pages.post("/new", back=f"{pages.base}/new")
+@pages.post("/new", back=f"{pages.base}/new", once=True)
 async def create(visit: Visit) -> Page | Redirect:
     entered = _entered(visit.posted)
     try:
@@ -161,7 +161,7 @@ async def create(visit: Visit) -> Page | Redirect:
     )
 
 
-@pages.post("/upload", back=f"{pages.base}/new")
+@pages.post("/upload", back=f"{pages.base}/new", once=True)
 async def upload(visit: Visit) -> Page | Redirect:
     text = visit.posted.file_text("file", "Check-in file", max_bytes=UPLOAD_MAX_BYTES)
     sent = visit.posted.fields.get("file")

@@ -91,6 +91,12 @@ async def visitor(
     return None if member is None else Visitor(to_ref(member), found.form_token)
 
 
+async def first_submission(repos: Repositories, once_token: str, now: datetime) -> None:
+    """Refuse a form carried out before: a double click, a reload, the back button."""
+    if not await repos.console.first_submission(digest(once_token), now):
+        raise ConsoleError("That form was already sent, so it was not carried out again.")
+
+
 async def sign_out(repos: Repositories, session_token: str, form_token: object) -> None:
     """End the session, if `form_token` is its own (so no other site can sign anyone out)."""
     await repos.console.end_session(digest(session_token), str(form_token))

@@ -89,6 +89,11 @@ RULES = (
         lambda repos, before: repos.console.purge_sessions(before),
     ),
     Rule(
+        "used console form tokens",
+        lambda settings: timedelta(hours=settings.console_session_hours),
+        lambda repos, before: repos.console.purge_submissions(before),
+    ),
+    Rule(
         "rate-limit windows",
         lambda settings: RATE_WINDOW,
         lambda repos, before: repos.throttle.purge_windows(before),

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConsoleSession, ConsoleSignIn
+from storage.models import ConsoleSession, ConsoleSignIn, ConsoleSubmission
+from storage.upsert import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,25 @@ class ConsoleRepository:
             .where(ConsoleSession.digest == digest, ConsoleSession.form_token == form_token)
             .execution_options(synchronize_session=False)
         )
+
+    async def first_submission(self, digest: str, now: datetime) -> bool:
+        """Record a one-time form token as used; False when it was used before. Insert if
+        absent: of two submissions racing, the second waits for the first and finds it."""
+        result = await self._session.execute(
+            insert_for(self._session, ConsoleSubmission)
+            .values(digest=digest, used_at=now)
+            .on_conflict_do_nothing(index_elements=[ConsoleSubmission.digest])
+        )
+        return result.rowcount == 1
+
+    async def purge_submissions(self, before: datetime) -> int:
+        """Forget form tokens used before `before`: their pages' sessions have ended."""
+        result = await self._session.execute(
+            delete(ConsoleSubmission)
+            .where(ConsoleSubmission.used_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
 
     async def purge_sign_ins(self, before: datetime) -> int:
         """Delete links that expired before `before`: they can no longer be used."""

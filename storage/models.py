@@ -161,6 +161,16 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class ConsoleSubmission(Base):
+    """A console form that must not be carried out twice (sending a broadcast, creating a
+    check-in or an invite): the digest of the one-time token it carried, once it was used."""
+
+    __tablename__ = "console_submissions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ConversationState(Base):
     """Where a person is in a multi-step flow; outlives restarts and is shared by all workers."""
 

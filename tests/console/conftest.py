@@ -5,6 +5,7 @@ A person signs in the way staff do: /console in a private chat, then the link it
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html import unescape
@@ -35,6 +36,11 @@ async def bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Bot]:
     started = await Bot.start(settings, clock=clock)
     yield started
     await started.close()
+
+
+def fresh_once() -> str:
+    """The one-time token a form carries each time it is shown (console/templates/macros.html)."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -73,9 +79,10 @@ class Browser:
         follow: bool = True,
         **extra: object,
     ) -> Page:
-        """Submit a form as the page's own would: with the form token and this site's Origin,
-        then follow the redirect (so the notice is on the returned page)."""
-        data = {"form_token": self.form_token or "", **(fields or {})}
+        """Submit a form as the page's own would: with the form token, a fresh one-time token
+        (as a form just shown carries) and this site's Origin, then follow the redirect (so the
+        notice is on the returned page)."""
+        data = {"form_token": self.form_token or "", "once": fresh_once(), **(fields or {})}
         headers = {"Origin": self.origin, **extra.pop("headers", {})}  # type: ignore[dict-item]
         async with self.client.post(
             path, data=extra.pop("data", data), headers=headers, allow_redirects=False

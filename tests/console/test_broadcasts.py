@@ -17,7 +17,7 @@ from services import broadcasts
 from services.broadcasts import MAX_TEXT_CHARS
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, join_as, unit
-from tests.console.conftest import Browser, Page, new_browser, text_of
+from tests.console.conftest import Browser, Page, fresh_once, new_browser, text_of
 
 NEWS = "The open space event is on 7 December in Leeds.\n\nBring a friend."
 ATTEND, DECLINE = "I'd like to attend", "Not this time"
@@ -61,7 +61,8 @@ def fields(**changes: str | list[str]) -> Fields:
 
 
 async def post(browser: Browser, path: str, posted: Fields) -> Page:
-    return await browser.post(path, data=[("form_token", browser.form_token or ""), *posted])
+    once = ("once", fresh_once())
+    return await browser.post(path, data=[("form_token", browser.form_token or ""), once, *posted])
 
 
 def hidden_fields(page: Page) -> Fields:
@@ -240,7 +241,11 @@ async def test_garbage_that_no_form_sends_is_refused_politely(
     path = {"preview": "/console/broadcasts/preview", "confirm": "/console/broadcasts"}.get(
         step, "/console/broadcasts/new"
     )
-    posted = [("form_token", browser.form_token or ""), *fields(choices="x" * 5000)]
+    posted = [
+        ("form_token", browser.form_token or ""),
+        ("once", fresh_once()),
+        *fields(choices="x" * 5000),
+    ]
     refused = await browser.post(path, data=posted, follow=False)
     assert refused.status == 303 and refused.location == "/console/broadcasts/new"
     page = await browser.get("/console/broadcasts/new")
@@ -415,3 +420,17 @@ async def test_signed_out_nothing_is_shown_or_sent(
     assert (await outsider.get("/console/broadcasts/new")).status == 401
     assert (await outsider.post("/console/broadcasts", data=fields())).status == 401
     assert await broadcast_actions(bot) == []
+
+
+async def test_confirming_the_same_preview_twice_sends_one_broadcast(
+    bot: Bot, browser: Browser, alice: TestChat
+) -> None:
+    preview = await browser.post("/console/broadcasts/preview", {"text": NEWS})
+    once = re.search(r'name="once" value="([^"]+)"', preview.text)
+    assert once, "the confirmation carries a one-time token"
+    confirm = [("form_token", browser.form_token or ""), ("once", once.group(1)), *fields()]
+    first = await browser.post("/console/broadcasts", data=confirm)
+    again = await browser.post("/console/broadcasts", data=confirm)  # a double click
+    assert first.status == 200
+    assert "already sent, so it was not carried out again" in text_of(again.text)
+    assert len(await broadcast_actions(bot)) == 1

@@ -17,7 +17,7 @@ from services.pulse_file import EXAMPLE, read_definition
 from storage.members import to_ref
 from storage.repositories import Repositories
 from tests.conftest import FakeClock, unit
-from tests.console.conftest import Browser, new_browser, text_of
+from tests.console.conftest import Browser, fresh_once, new_browser, text_of
 from tests.handlers.pulse_setup import created, member_id, person, run_jobs
 
 # One person's answers by position (the four questions): wellbeing 1-5, isolated
@@ -86,6 +86,7 @@ async def results_viewings(bot: Bot) -> int:
 async def upload(browser: Browser, content: bytes, name: str = "checkin.yaml") -> object:
     form = FormData()
     form.add_field("form_token", browser.form_token or "")
+    form.add_field("once", fresh_once())
     form.add_field("file", content, filename=name, content_type="application/x-yaml")
     return await browser.post("/console/checkins/upload", data=form)
 

@@ -23,6 +23,7 @@ EVERY_RULE = [
     "expired link codes",
     "expired console sign-in links",
     "ended console sessions",
+    "used console form tokens",
     "rate-limit windows",
 ]
 
@@ -55,6 +56,7 @@ async def _seed(repos: Repositories) -> None:
         await repos.console.add_session(
             f"session-{ago}", staff.id, "form", NOW - timedelta(hours=ago)
         )
+        assert await repos.console.first_submission(f"once-{ago}", NOW - timedelta(hours=ago))
 
 
 async def test_each_rule_purges_by_its_own_period_from_the_settings(unit: Unit) -> None:
@@ -68,7 +70,8 @@ async def test_each_rule_purges_by_its_own_period_from_the_settings(unit: Unit) 
     assert purged["logged questions"] == 0  # kept a year
     assert purged["expired console sign-in links"] == 1
     assert purged["ended console sessions"] == 1  # CEDP_CONSOLE_SESSION_HOURS from last use
-    assert sum(purged.values()) == 4
+    assert purged["used console form tokens"] == 1  # as long: older forms are refused anyway
+    assert sum(purged.values()) == 5
 
 
 async def test_shorter_periods_in_the_settings_purge_more(unit: Unit) -> None:

@@ -1,4 +1,4 @@
-"""console: one-time sign-in links and browser sessions of the staff console
+"""console: one-time sign-in links, browser sessions and used form tokens of the staff console
 
 Revision ID: 0016_console
 Revises: 0015_inbox_person
@@ -49,8 +49,18 @@ def upgrade() -> None:
     op.create_index(op.f("ix_console_sign_ins_expires_at"), "console_sign_ins", ["expires_at"])
     op.create_index(op.f("ix_console_sign_ins_member_id"), "console_sign_ins", ["member_id"])
 
+    op.create_table(
+        "console_submissions",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("used_at", storage.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_console_submissions")),
+    )
+    op.create_index(op.f("ix_console_submissions_used_at"), "console_submissions", ["used_at"])
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_console_submissions_used_at"), table_name="console_submissions")
+    op.drop_table("console_submissions")
     op.drop_index(op.f("ix_console_sign_ins_member_id"), table_name="console_sign_ins")
     op.drop_index(op.f("ix_console_sign_ins_expires_at"), table_name="console_sign_ins")
     op.drop_table("console_sign_ins")
