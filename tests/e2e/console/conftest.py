@@ -12,16 +12,24 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from domain.people import Role
-from tests.conftest import IN_CI, create_invite, eventually
+from domain.people import OPERATOR, Role
+from services import broadcasts, pulse
+from services.broadcasts import Draft
+from services.pulse_file import read_definition
+from storage.repositories import Repositories
+from tests.coaching_people import add_coach
+from tests.conftest import IN_CI, create_invite, eventually, unit
 from tests.e2e.conftest import Served
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.people import Person
+from tests.handlers.pulse_checkins import definition
+from tests.handlers.pulse_setup import run_jobs
 
 CHROMIUM = os.environ.get("CEDP_CHROMIUM", "/usr/bin/chromium")
 # `make screenshots` sets this to docs/: the tests then save the pages they reach there.
@@ -95,3 +103,27 @@ async def screenshot(page: Page, name: str) -> None:
     """Keep the page as docs/console-<name>.png when screenshots are asked for."""
     if SCREENSHOTS:
         await page.screenshot(path=str(Path(SCREENSHOTS) / f"console-{name}.png"), full_page=True)
+
+
+async def a_working_day(
+    served: Served, platforms: LoopbackPlatforms, members: tuple[int, int]
+) -> None:
+    """What the home page counts: a question for the team, a broadcast due this afternoon to
+    two `members` (Telegram user ids), a check-in open, and two coaches."""
+    for user in members:
+        await join(served, platforms, user, Role.MEMBER)
+    asker = Person(served, platforms, members[1] + 10, first=1)
+    await asker.press(await asker.type("can I bring my dog?"), "Ask the programme team")
+    bot = served.bot
+    now = bot.services.clock()
+
+    async def plan(repos: Repositories) -> None:
+        draft = Draft("The spring residential is confirmed.", send_at=now + timedelta(hours=5))
+        await broadcasts.schedule(repos, draft, now, bot.services.settings, OPERATOR)
+        text = definition("December check-in", opens=now, closes=now + timedelta(days=7))
+        await pulse.create(repos, read_definition(text, "test", now), now, OPERATOR)
+        for name in ("Dr Priya Shah", "Tom Okafor"):
+            await add_coach(repos, name, now)
+
+    await unit(bot.services.database, plan)
+    await run_jobs(bot)  # the check-in opens

@@ -14,7 +14,7 @@ from storage.members import to_ref
 from storage.repositories import Repositories
 from tests.conftest import eventually, unit
 from tests.e2e.conftest import Served
-from tests.e2e.console.conftest import join, open_link, screenshot, sign_in
+from tests.e2e.console.conftest import a_working_day, join, open_link, screenshot, sign_in
 from tests.e2e.loopback import LoopbackPlatforms
 from tests.e2e.people import Person
 
@@ -25,9 +25,12 @@ ANSWER = "Yes: dogs are welcome at the open space events, on a lead."
 async def test_staff_sign_in_with_the_link_the_bot_sent(
     chromium: Browser, console_served: Served, platforms: LoopbackPlatforms
 ) -> None:
+    await a_working_day(console_served, platforms, (MEMBER, ASKER))
     staff = await join(console_served, platforms, STAFF, Role.STAFF)
     page = await sign_in(chromium, staff)
     await expect(page.get_by_text("Questions waiting")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Broadcasts sending")).to_be_visible()
+    await expect(page.get_by_role("cell", name="Tom Okafor")).to_be_visible()
     await screenshot(page, "home")
     cookie = next(c for c in await page.context.cookies() if c["name"] == "cedp_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
