@@ -85,9 +85,10 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A plain text reply."""
+    """A text reply."""
 
     text: str
+    markup: bool = False  # the text is staff-written light markup (a broadcast): bot/markup.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ class Choices:
 
     text: str
     options: tuple[Choice, ...]
+    markup: bool = False  # the text is staff-written light markup (a broadcast): bot/markup.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ class Edit:
     message_id: str | None
     text: str
     options: tuple[Choice, ...] = field(default=())
+    markup: bool = False  # the text is staff-written light markup (a broadcast): bot/markup.py
 
 
 Reply = Text | Choices | File | Edit

@@ -21,10 +21,15 @@ def encode_replies(replies: Sequence[Reply]) -> list[dict[str, Any]]:
     encoded: list[dict[str, Any]] = []
     for reply in replies:
         if isinstance(reply, Text):
-            encoded.append({"kind": "text", "text": reply.text})
+            encoded.append({"kind": "text", "text": reply.text, "markup": reply.markup})
         elif isinstance(reply, Choices):
             encoded.append(
-                {"kind": "choices", "text": reply.text, "options": _options(reply.options)}
+                {
+                    "kind": "choices",
+                    "text": reply.text,
+                    "options": _options(reply.options),
+                    "markup": reply.markup,
+                }
             )
         elif isinstance(reply, Edit):
             encoded.append(
@@ -33,6 +38,7 @@ def encode_replies(replies: Sequence[Reply]) -> list[dict[str, Any]]:
                     "message_id": reply.message_id,
                     "text": reply.text,
                     "options": _options(reply.options),
+                    "markup": reply.markup,
                 }
             )
         else:
@@ -49,15 +55,17 @@ def encode_replies(replies: Sequence[Reply]) -> list[dict[str, Any]]:
 
 
 def decode_replies(encoded: Sequence[dict[str, Any]]) -> list[Reply]:
+    """The replies `encode_replies` stored; those stored before `markup` existed have none."""
     replies: list[Reply] = []
     for item in encoded:
-        kind = item["kind"]
+        kind, markup = item["kind"], bool(item.get("markup", False))
         if kind == "text":
-            replies.append(Text(item["text"]))
+            replies.append(Text(item["text"], markup))
         elif kind == "choices":
-            replies.append(Choices(item["text"], _choices(item["options"])))
+            replies.append(Choices(item["text"], _choices(item["options"]), markup))
         elif kind == "edit":
-            replies.append(Edit(item["message_id"], item["text"], _choices(item["options"])))
+            options = _choices(item["options"])
+            replies.append(Edit(item["message_id"], item["text"], options, markup))
         else:
             content = base64.b64decode(item["content"])
             replies.append(File(item["filename"], content, item["media_type"], item["caption"]))
