@@ -47,14 +47,15 @@ class Rsvp(Payload, prefix="bc:rsvp"):
 
 
 def reply_for(message: BroadcastMessage, chosen: int | None = None) -> Reply:
-    """A broadcast as a reply, its choices as buttons (the chosen one ticked)."""
+    """A broadcast as a reply in staff's light markup, its choices as buttons (the chosen one
+    ticked)."""
     if not message.choices:
-        return Text(message.text)
+        return Text(message.text, markup=True)
     options = tuple(
         offer(f"{CHOSEN}{label}" if index == chosen else label, Rsvp(message.broadcast_id, index))
         for index, label in enumerate(message.choices)
     )
-    return Choices(message.text, options)
+    return Choices(message.text, options, markup=True)
 
 
 @router.choice(Rsvp, access=Access.MEMBERS)
@@ -71,7 +72,7 @@ async def answered(event: InboundEvent, ctx: Context, pressed: Rsvp) -> list[Rep
     shown = reply_for(broadcasts.message_of(broadcast), chosen=pressed.choice)
     assert isinstance(shown, Choices)
     note = f"\n\nYour answer: {label}. Press another to change it."
-    return [Edit(event.content.message_id, shown.text + note, shown.options)]
+    return [Edit(event.content.message_id, shown.text + note, shown.options, markup=True)]
 
 
 def preview_lines(plan: Plan) -> list[str]:
@@ -205,7 +206,10 @@ PICKS: dict[Option, Pick] = {
 TAGS_OFFERED = 8
 LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
-ASK_TEXT = f"Type the message to send (at most {broadcasts.MAX_TEXT_CHARS} characters), or /cancel."
+ASK_TEXT = (
+    f"Type the message to send (at most {broadcasts.MAX_TEXT_CHARS} characters), or /cancel. "
+    "Write *bold*, _italic_, and lines starting with - for bullets."
+)
 ASK_TAGS = (
     "Type the tags, separated by commas (e.g. new-ceo,london): members with any of them "
     "receive it. Or /cancel."

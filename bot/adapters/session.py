@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from bot.markup import plain
 from bot.messages import Choice, Choices, Edit, File, Reply, Text
 
 CHOICE_DIGITS = 3  # longer numbers (an invite code of digits typed without its dash) are text
@@ -81,11 +82,16 @@ def render_plain(replies: list[Reply]) -> str:
     number = itertools.count(1)
     for reply in replies:
         if isinstance(reply, Text):
-            blocks.append(reply.text)
+            blocks.append(_plain(reply))
         elif isinstance(reply, Choices | Edit):
             options = [f"  {next(number)}. {option.label}" for option in reply.options]
-            blocks.append("\n".join([reply.text, *options]))
+            blocks.append("\n".join([_plain(reply), *options]))
         elif isinstance(reply, File):
             caption = f" ({reply.caption})" if reply.caption else ""
             blocks.append(f"[file {reply.filename}, {len(reply.content):,} bytes]{caption}")
     return "\n\n".join(blocks)
+
+
+def _plain(reply: Text | Choices | Edit) -> str:
+    """A reply's text without staff's markup marks: a terminal shows no bold."""
+    return plain(reply.text) if reply.markup else reply.text

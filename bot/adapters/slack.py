@@ -38,6 +38,8 @@ from bot.adapters.inbox import Arrival, Inbox, check_ids, contains_nul
 from bot.adapters.pacing import Pacer, with_retries
 from bot.adapters.text import split_text
 from bot.core import Bot
+from bot.markup import slack_escape as escape
+from bot.markup import slack_mrkdwn
 from bot.messages import (
     Choice,
     ChoicePress,
@@ -86,11 +88,6 @@ _MARKUP = re.compile(r"<(?P<target>[^<>|]+)(?:\|(?P<label>[^<>]*))?>")
 # Rendering: pure functions from core replies to Slack's formats.
 
 
-def escape(text: str) -> str:
-    """Text as Slack mrkdwn shows it literally: only &, < and > are special."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def from_slack(text: str) -> str:
     """What a person typed, as plain text: links and mentions as their labels, entities decoded."""
     text = _MARKUP.sub(lambda found: found["label"] or found["target"], text)
@@ -124,13 +121,15 @@ def button(index: int, choice: Choice) -> dict[str, Any]:
 
 
 def blocks_for(
-    text: str, options: Sequence[Choice] = (), *, first: int = 0
+    text: str, options: Sequence[Choice] = (), *, first: int = 0, markup: bool = False
 ) -> list[dict[str, Any]]:
     """Sections of at most SECTION_LIMIT characters (never cut), then the options as buttons
-    numbered from `first`."""
+    numbered from `first`. Staff's light markup becomes Slack's own; a span never crosses a
+    line, so only a line longer than a section could show its marks as typed."""
+    shown = slack_mrkdwn(text) if markup else escape(text)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-        for piece in split_text(escape(text), SECTION_LIMIT)
+        for piece in split_text(shown, SECTION_LIMIT)
         if piece.strip()
     ]
     for start in range(0, len(options), BUTTONS_PER_BLOCK):
@@ -140,9 +139,11 @@ def blocks_for(
     return blocks
 
 
-def render(text: str, options: Sequence[Choice] = ()) -> list[SlackMessage]:
+def render(
+    text: str, options: Sequence[Choice] = (), *, markup: bool = False
+) -> list[SlackMessage]:
     """A reply as one message, or several when it needs more blocks than a message holds."""
-    blocks = blocks_for(text, options)
+    blocks = blocks_for(text, options, markup=markup)
     messages = []
     for start in range(0, len(blocks), BLOCKS_PER_MESSAGE):
         page = blocks[start : start + BLOCKS_PER_MESSAGE]
@@ -159,7 +160,7 @@ def home_view(replies: Sequence[Reply]) -> dict[str, Any]:
         if isinstance(reply, File):
             continue
         options = reply.options if isinstance(reply, Choices | Edit) else ()
-        blocks += blocks_for(reply.text, options, first=first)
+        blocks += blocks_for(reply.text, options, first=first, markup=reply.markup)
         first += len(options)
     return {"type": "home", "blocks": blocks}
 
@@ -524,7 +525,8 @@ class SlackAdapter:
                     await self._edit(channel, thread, reply)
                 else:
                     options = reply.options if isinstance(reply, Choices) else ()
-                    await self._post(channel, thread, render(reply.text, options), bulk=bulk)
+                    messages = render(reply.text, options, markup=reply.markup)
+                    await self._post(channel, thread, messages, bulk=bulk)
 
     async def _call(
         self, chat: str, send: Callable[[], Awaitable[AsyncSlackResponse]], *, bulk: bool = False
@@ -547,7 +549,7 @@ class SlackAdapter:
 
     async def _edit(self, channel: str, thread: str | None, edit: Edit) -> None:
         """Replace the message in place; post anew when it is gone or cannot be changed."""
-        messages = render(edit.text, edit.options)
+        messages = render(edit.text, edit.options, markup=edit.markup)
         if edit.message_id is not None and messages:
             first = messages[0]
             update = partial(

@@ -47,6 +47,7 @@ from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.text import split_text
 from bot.core import Bot
 from bot.loops import Loop
+from bot.markup import telegram_html
 from bot.messages import (
     Choice,
     ChoicePress,
@@ -367,27 +368,29 @@ class TelegramAdapter:
         if isinstance(reply, Edit) and reply.message_id and await self._edit(chat_id, reply):
             return
         assert isinstance(reply, Text | Choices | Edit)
-        for message in render(reply.text, options):
+        for message in render(reply.text, options, markup=reply.markup):
             await self.api.send_message(
                 chat_id,
-                html.escape(message.text, quote=False),
+                message.html,
                 parse_mode=ParseMode.HTML,
                 reply_markup=message.keyboard,
                 rate_limit_args=lane,
             )
 
     async def _edit(self, chat_id: int, edit: Edit) -> bool:
-        """Edit the message whose button was pressed; False when Telegram won't (too old)."""
+        """Edit the message whose button was pressed; False when the text needs more than one
+        message or Telegram won't (too old)."""
         assert edit.message_id is not None
-        if len(edit.text) > MessageLimit.MAX_TEXT_LENGTH:
+        messages = render(edit.text, edit.options, markup=edit.markup)
+        if len(messages) != 1:
             return False
         try:
             await self.api.edit_message_text(
-                html.escape(edit.text, quote=False),
+                messages[0].html,
                 chat_id=chat_id,
                 message_id=int(edit.message_id),
                 parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(edit.options),
+                reply_markup=messages[0].keyboard,
             )
         except BadRequest as refusal:
             if "not modified" in refusal.message.lower():
@@ -399,19 +402,27 @@ class TelegramAdapter:
 
 @dataclass(frozen=True, slots=True)
 class TelegramMessage:
-    """One sendMessage: the text as Telegram shows it (sent HTML-escaped, so shown literally),
-    and the keyboard under it."""
+    """One sendMessage: its piece of the reply's text, the HTML sent for it (parse_mode HTML:
+    escaped, so shown as typed, with <b> and <i> where staff's markup asks), and the keyboard."""
 
     text: str
+    html: str
     keyboard: InlineKeyboardMarkup | None
 
 
-def render(text: str, options: Sequence[Choice] = ()) -> list[TelegramMessage]:
+def render(
+    text: str, options: Sequence[Choice] = (), *, markup: bool = False
+) -> list[TelegramMessage]:
     """A reply as the messages Telegram accepts, the buttons under the last; the console's
-    broadcast preview shows these too."""
+    broadcast preview shows these too. The text is split before it becomes HTML, so a split
+    never cuts a tag (and Telegram's limit counts the text without tags)."""
     pieces = split_text(text, MessageLimit.MAX_TEXT_LENGTH)
     return [
-        TelegramMessage(piece, _keyboard(options) if number == len(pieces) else None)
+        TelegramMessage(
+            piece,
+            telegram_html(piece) if markup else html.escape(piece, quote=False),
+            _keyboard(options) if number == len(pieces) else None,
+        )
         for number, piece in enumerate(pieces, start=1)
     ]
 

@@ -83,9 +83,9 @@ async def cli(*args: str) -> str:
     return await asyncio.to_thread(_cli, *args)
 
 
-async def send_broadcast(folder: Path, *options: str) -> int:
+async def send_broadcast(folder: Path, *options: str, text: str = TEXT) -> int:
     message = folder / "broadcast.txt"
-    message.write_text(TEXT, encoding="utf-8")
+    message.write_text(text, encoding="utf-8")
     printed = await cli("broadcast", "send", "--text-file", str(message), "--yes", *options)
     return int(printed.splitlines()[-1])
 
@@ -192,6 +192,33 @@ async def test_a_broadcast_reaches_every_member_once_on_their_platform_and_count
         "excluded": 0,
         "choices": {ATTEND: 1, DECLINE: 1},
     }
+
+
+async def test_a_broadcasts_light_formatting_reaches_each_platform_in_its_own_form(
+    served: Served, platforms: LoopbackPlatforms, tmp_path: Path
+) -> None:
+    """Telegram is sent HTML, Slack its own mrkdwn; an answer's edit keeps the formatting."""
+    await join(served, platforms, [ANN, DEV])
+    typed = "*Bring* a friend to the _spring_ residential\n- 12 to 14 March & <b>free</b>"
+
+    await send_broadcast(tmp_path, "--choices", f"{ATTEND}|{DECLINE}", text=typed)
+
+    [to_ann] = await platforms.wait_for("sendMessage")
+    [to_dev] = await platforms.wait_for("chat.postMessage")
+    sent = (
+        "<b>Bring</b> a friend to the <i>spring</i> residential\n• 12 to 14 March &amp; &lt;b&gt;"
+    )
+    assert to_ann.params["text"].startswith(sent) and to_ann.params["parse_mode"] == "HTML"
+    [section, *_] = to_dev.params["blocks"]
+    mrkdwn = "*Bring* a friend to the _spring_ residential\n• 12 to 14 March &amp; &lt;b&gt;"
+    assert section["text"]["type"] == "mrkdwn" and section["text"]["text"].startswith(mrkdwn)
+
+    message_id = to_ann.answer["result"]["message_id"]
+    data = telegram_buttons(to_ann)[ATTEND]
+    await telegram_update(served, telegram_callback(100, ANN, data, message_id=message_id))
+    [ticked] = await platforms.wait_for("editMessageText")
+    assert ticked.params["text"].startswith(sent) and ticked.params["parse_mode"] == "HTML"
+    assert f"Your answer: {ATTEND}." in ticked.params["text"]
 
 
 async def attempts_of(served: Served, chat: int) -> int:
