@@ -15,6 +15,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot import markup
 from bot.messages import Choices
 from bot.parsing import parse_tags, parse_time
 from console.pages import ROOT, Form, FormError, Missing, Page, Pages, Redirect, Visit
@@ -42,7 +43,6 @@ NOW, LATER = "now", "later"
 COUNTS_ONLY, NAMES_TO_STAFF = "counts", "names"
 MAX_FIELD_CHARS = 1000  # any field but the message: far more than a valid value needs
 MAX_POSTED_TEXT = 4 * MAX_TEXT_CHARS  # kept to show again, then refused with its length
-SLACK_MARKS = "*_~`"  # Slack's mrkdwn reads these as formatting; Telegram shows them as typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +130,17 @@ class Composed:
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """One message as a platform shows it: its paragraphs, then its rows of buttons."""
+    """One message as a platform shows it: its paragraphs as escaped HTML with the bold and
+    italic the platform shows, then its rows of buttons."""
 
-    text: str
+    html: str
     buttons: tuple[tuple[str, ...], ...] = ()
 
 
 def previews(planned: Plan) -> dict[str, list[Shown]]:
     """The broadcast as Telegram and Slack show it, from the adapters' own rendering of the
-    reply the senders send (handlers/broadcasts.py `reply_for`)."""
+    reply the senders send (handlers/broadcasts.py `reply_for`): Telegram's the very HTML it
+    is sent, Slack's each section's mrkdwn read back into staff's markup, as a web page."""
     from bot.adapters import slack, telegram  # the SDKs load only when used, as in bot/web.py
 
     draft = planned.draft
@@ -146,17 +148,17 @@ def previews(planned: Plan) -> dict[str, list[Shown]]:
     options = reply.options if isinstance(reply, Choices) else ()
     on_telegram = [
         Shown(
-            message.text,
+            message.html,
             tuple(tuple(b.text for b in row) for row in message.keyboard.inline_keyboard)
             if message.keyboard
             else (),
         )
-        for message in telegram.render(reply.text, options)
+        for message in telegram.render(reply.text, options, markup=reply.markup)
     ]
     on_slack = [
         Shown(
             "\n\n".join(
-                slack.from_slack(block["text"]["text"])
+                markup.html(slack.from_slack(block["text"]["text"]))
                 for block in message.blocks
                 if block["type"] == "section"
             ),
@@ -166,7 +168,7 @@ def previews(planned: Plan) -> dict[str, list[Shown]]:
                 if block["type"] == "actions"
             ),
         )
-        for message in slack.render(reply.text, options)
+        for message in slack.render(reply.text, options, markup=reply.markup)
     ]
     return {"Telegram": on_telegram, "Slack": on_slack}
 
@@ -246,7 +248,6 @@ async def preview(visit: Visit) -> Page:
             "muted": planned.excluded(MUTED),
             "unreachable": planned.excluded("unreachable"),
             "previews": previews(planned),
-            "slack_marks": any(mark in planned.draft.text for mark in SLACK_MARKS),
         },
     )
 
@@ -272,13 +273,15 @@ async def confirm(visit: Visit) -> Page | Redirect:
 @pages.get("/{broadcast}")
 async def detail(visit: Visit) -> Page:
     report = await status_of(visit)
+    message = broadcasts.message_of(report.broadcast)
     return Page(
         "broadcast.html",
         f"Broadcast #{report.broadcast.id}",
         {
             "report": report,
             "counts": report.as_json(),
-            "message": broadcasts.message_of(report.broadcast),
+            "message": message,
+            "message_html": markup.html(message.text),
         },
     )
 

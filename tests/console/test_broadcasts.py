@@ -143,14 +143,24 @@ async def test_the_previews_come_from_each_platforms_rendering(
     )
     assert preview.text.count("Fish &amp; chips &lt;b&gt;at 6&lt;/b&gt;") == 3  # and Confirm's
     assert "&amp;amp;" not in preview.text
-    assert "Slack reads *stars*" not in text_of(preview.text)
 
 
-async def test_the_preview_says_when_slack_will_read_marks_as_formatting(
+async def test_the_preview_shows_staffs_light_formatting_on_both_platforms(
     browser: Browser, alice: TestChat
 ) -> None:
-    preview = await post(browser, "/console/broadcasts/preview", fields(text="*Bring* a friend"))
-    assert "Slack reads *stars*, _underscores_" in text_of(preview.text)
+    typed = "*Bring* a _friend_ & <b>\n- one\n* two\n2*3*4 snake_case"
+    preview = await post(browser, "/console/broadcasts/preview", fields(text=typed))
+    assert preview.status == 200, text_of(preview.text)
+    shown = "<b>Bring</b> a <i>friend</i> &amp; &lt;b&gt;\n• one\n• two\n2*3*4 snake_case\n\n"
+    assert preview.text.count(shown) == 2  # Telegram's column and Slack's
+
+
+async def test_a_broadcasts_page_shows_its_message_formatted(
+    bot: Bot, browser: Browser, alice: TestChat
+) -> None:
+    await post(browser, "/console/broadcasts", fields(text="*Bring* a friend"))
+    page = await browser.get("/console/broadcasts/1")
+    assert "<b>Bring</b> a friend" in page.text
 
 
 async def test_edit_goes_back_to_the_form_with_every_value_kept(
