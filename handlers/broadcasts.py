@@ -208,7 +208,7 @@ LOCAL_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 ASK_TEXT = (
     f"Type the message to send (at most {broadcasts.MAX_TEXT_CHARS} characters), or /cancel. "
-    "Write *bold*, _italic_, and lines starting with - for bullets."
+    "Stars around words make them bold, underscores italic; start a line with - for a bullet."
 )
 ASK_TAGS = (
     "Type the tags, separated by commas (e.g. new-ceo,london): members with any of them "
