@@ -24,7 +24,7 @@ from bot.binding import load_secret
 from bot.core import Bot
 from console import cookies
 from console.cookies import CookieSigner, Notice
-from console.pages import ROOT, Form, Missing, Page, Pages, Redirect, Route, Visit
+from console.pages import ROOT, Afterwards, Form, Missing, Page, Pages, Redirect, Route, Visit
 from console.times import local_text
 from domain.errors import Refusal
 from services import console
@@ -218,6 +218,8 @@ def _guarded(route: Route, bot: Bot) -> web.Handler:
                         cookies.clear_notice(response)
                 elif isinstance(outcome, Redirect):
                     response = _redirect(outcome.to, outcome.notice, bot)
+                elif isinstance(outcome, Afterwards):
+                    response = None
                 else:
                     response = outcome
         except Refusal as refusal:
@@ -227,6 +229,9 @@ def _guarded(route: Route, bot: Bot) -> web.Handler:
             return _redirect(back, str(refusal), bot, error=True)
         except Missing as missing:
             return render(request, "message.html", "Not found", 404, message=str(missing))
+        if response is None:
+            assert isinstance(outcome, Afterwards)
+            response = await outcome.finish()
         seconds = int(services.settings.console_session_hours * 3600)
         cookies.set_session(
             response, request.cookies[cookies.SESSION], seconds=seconds, secure=_secure(bot)

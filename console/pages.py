@@ -142,7 +142,16 @@ class Redirect:
     notice: str | None = None
 
 
-Outcome = Page | Redirect | web.StreamResponse
+@dataclass(frozen=True, slots=True)
+class Afterwards:
+    """A response finished once the request's transaction has committed: slow work that needs
+    no database (drawing a chart), so the database is not held while it runs (on SQLite every
+    other writer of the process would wait for it)."""
+
+    finish: Callable[[], Awaitable[web.StreamResponse]]
+
+
+Outcome = Page | Redirect | Afterwards | web.StreamResponse
 Handler = Callable[[Visit], Awaitable[Outcome]]
 
 

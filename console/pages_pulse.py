@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from console.pages import Form, Missing, Page, Pages, Redirect, Visit
+from console.pages import Afterwards, Form, Missing, Page, Pages, Redirect, Visit
 from console.times import PROGRAMME_ZONE
 from domain.pulse import NOT_CLOSED, QuestionKind, QuestionResult, State
 from handlers.pulse_export import NOT_ENOUGH, results_csv, results_png
@@ -255,13 +255,19 @@ async def _released(visit: Visit) -> pulse.Results | Page:
 
 
 @pages.get("/{checkin}/chart.png")
-async def chart(visit: Visit) -> web.Response | Page:
+async def chart(visit: Visit) -> Afterwards | Page:
     results = await _released(visit)
     if isinstance(results, Page):
         return results
-    # Drawn in a thread: a chart takes a moment, and the bot's chats share this event loop.
-    png = await asyncio.to_thread(results_png, results)
-    return web.Response(body=png, content_type="image/png")
+    released = results
+
+    async def drawn() -> web.Response:
+        # In a thread, after the transaction: a chart takes a moment, and the bot's chats
+        # share this event loop and (on SQLite) its one writer.
+        png = await asyncio.to_thread(results_png, released)
+        return web.Response(body=png, content_type="image/png")
+
+    return Afterwards(drawn)
 
 
 @pages.get("/{checkin}/results.csv")
