@@ -25,7 +25,8 @@ from bot.core import Bot
 from domain.people import OPERATOR, Role
 from services import console, members
 from storage.members import to_ref
-from storage.models import Base
+from storage.models import Base, Member
+from storage.repositories import Repositories
 from tests.conftest import FakeClock, unit
 
 EXAMPLES = int(os.environ.get("CEDP_FUZZ_EXAMPLES", "100"))
@@ -89,7 +90,7 @@ class World:
         return f"http://{self.client.host}:{self.client.port}"
 
     async def add(self, name: str, role: Role) -> None:
-        async def create(repos):  # noqa: ANN001, ANN202
+        async def create(repos: Repositories) -> Member:
             return await repos.members.create(
                 display_name=name, role=role, tags=(), now=self.clock()
             )
@@ -103,8 +104,9 @@ class World:
     async def link(self) -> None:
         person = self._person()
 
-        async def mint(repos):  # noqa: ANN001, ANN202
+        async def mint(repos: Repositories) -> str:
             member = await repos.members.get(self.ids[person])
+            assert member is not None
             return await console.issue_link(
                 repos, to_ref(member), self.clock(), self.bot.services.settings
             )
@@ -166,7 +168,7 @@ class World:
         person = self._person()
         role = self.data.draw(st.sampled_from(list(Role)))
 
-        async def change(repos):  # noqa: ANN001, ANN202
+        async def change(repos: Repositories) -> None:
             await members.set_role(repos, self.ids[person], role, self.clock(), OPERATOR)
 
         await unit(self.bot.services.database, change)
