@@ -254,12 +254,26 @@ class BroadcastRepository:
         return sorted(rows, key=lambda row: row.id)
 
     async def renew(self, delivery_ids: Sequence[int], now: datetime, lease: timedelta) -> None:
-        """Keep holding rows still being sent, so nobody takes them over while we live."""
+        """Keep holding rows still being sent, so nobody takes them over while we live.
+
+        Rows another transaction has locked are skipped: that is the batch's own outcomes being
+        recorded (their lease ends with them). Waiting for them instead could deadlock on
+        PostgreSQL, since the record writes the batch in several statements, each locking its
+        rows in its own order, while this one statement locks them in another.
+        """
         if delivery_ids:
+            unlocked = (
+                select(BroadcastDelivery.id)
+                .where(
+                    BroadcastDelivery.id.in_(delivery_ids),
+                    BroadcastDelivery.status == DeliveryStatus.PENDING,
+                )
+                .with_for_update(skip_locked=True)
+            )
             await self._session.execute(
                 update(BroadcastDelivery)
                 .where(
-                    BroadcastDelivery.id.in_(delivery_ids),
+                    BroadcastDelivery.id.in_(unlocked),
                     BroadcastDelivery.status == DeliveryStatus.PENDING,
                 )
                 .values(claimed_until=now + lease)

@@ -178,6 +178,30 @@ async def test_a_worker_skips_rows_another_holds_in_its_open_transaction(
     assert sorted(row.member_id for row in [*held, *taken]) == sorted(members)
 
 
+async def test_renewing_skips_rows_whose_outcome_is_being_recorded(
+    workers, database_url: str
+) -> None:
+    """The sender renews its batch's lease while it records the batch's outcomes in several
+    statements: the renewal must not wait for rows the record has locked, or the two could
+    each wait for the other (a deadlock on PostgreSQL, seen in the broadcast property test)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: nothing to wait for")
+    first, second = workers
+    alice, bob = await _members(first, 2)
+    await _broadcast(first, [_row(alice), _row(bob)])
+    rows = {row.member_id: row.id for row in await unit(first, _claim())}
+    later = NOW + LEASE - timedelta(seconds=1)
+
+    async with first.transaction() as session:  # alice's outcome written, not yet committed
+        await Repositories.bound_to(session).broadcasts.record([Outcome(rows[alice], SENT)], NOW)
+        renewing = unit(second, lambda r: r.broadcasts.renew(list(rows.values()), later, LEASE))
+        await asyncio.wait_for(renewing, timeout=10)  # without SKIP LOCKED: waits, times out
+
+    after = await _rows(first)
+    assert (after[alice].status, after[alice].claimed_until) == (SENT, None)
+    assert after[bob].claimed_until == later + LEASE  # the row still being sent stays held
+
+
 async def test_recording_moves_claimed_rows_and_counts_failed_attempts(database) -> None:
     alice, bob, carol, dan = await _members(database, 4)
     await _broadcast(database, [_row(alice), _row(bob), _row(carol), _row(dan)])
