@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import delete, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.adapters.testing import TestChat
@@ -22,6 +22,7 @@ from bot.settings import Settings
 from domain.people import Role
 from storage.database import Database
 from storage.invites import format_code
+from storage.models import Base
 from storage.repositories import Repositories
 
 POSTGRES_URL = os.environ.get("CEDP_TEST_POSTGRES_URL")
@@ -153,3 +154,12 @@ async def eventually(
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"not within {seconds} s: {what}")
+
+
+async def wipe_all_but_keys(bot: Bot) -> None:
+    """Property-test examples share one test's database: each starts with nothing in it but
+    the bot's own keys (`secret_keys`), so bound buttons and signed cookies keep opening."""
+    async with bot.services.database.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "secret_keys":
+                await session.execute(delete(table))

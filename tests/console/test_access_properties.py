@@ -19,15 +19,14 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
 
 from bot.core import Bot
 from domain.people import OPERATOR, Role
 from services import console, members
 from storage.members import to_ref
-from storage.models import Base, Member
+from storage.models import Member
 from storage.repositories import Repositories
-from tests.conftest import FakeClock, unit
+from tests.conftest import FakeClock, unit, wipe_all_but_keys
 
 EXAMPLES = int(os.environ.get("CEDP_FUZZ_EXAMPLES", "100"))
 PROPERTIES = settings(
@@ -35,7 +34,6 @@ PROPERTIES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-KEPT_TABLES = {"secret_keys"}  # the cookie key: kept, as a deployment keeps it
 LINK_LIFE = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=10)
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -186,20 +184,12 @@ class World:
             await tab.http.close()
 
 
-async def _wipe(bot: Bot) -> None:
-    """Examples share the test's database: each starts with nobody in it."""
-    async with bot.services.database.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEPT_TABLES:
-                await session.execute(delete(table))
-
-
 @PROPERTIES
 @given(data=st.data())
 async def test_a_console_page_opens_only_for_a_live_session_of_someone_who_is_staff_now(
     bot: Bot, console_client: TestClient, clock: FakeClock, data: st.DataObject
 ) -> None:
-    await _wipe(bot)
+    await wipe_all_but_keys(bot)
     world = World(bot, console_client, clock, data)
     await world.add("sam", Role.STAFF)
     await world.add("mo", Role.MEMBER)

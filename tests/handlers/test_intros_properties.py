@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
 
 from bot.adapters.testing import TestChat
 from bot.core import Bot
@@ -35,8 +34,7 @@ from handlers.intros import (
 )
 from services import intros
 from services.intros import ProfileDraft
-from storage.models import Base
-from tests.conftest import FakeClock, unit
+from tests.conftest import FakeClock, unit, wipe_all_but_keys
 from tests.directory_entries import listed_member
 
 EXAMPLES = int(os.environ.get("CEDP_FUZZ_EXAMPLES", "50"))
@@ -45,7 +43,6 @@ PROPERTIES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-KEPT_TABLES = {"secret_keys"}  # the binding key: bound payloads must keep opening
 ACTIONS = (
     "ask",
     "ask",
@@ -210,20 +207,12 @@ class World:
                     )
 
 
-async def _wipe(bot: Bot) -> None:
-    """Examples share the test's database: each starts with nobody in it."""
-    async with bot.services.database.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEPT_TABLES:
-                await session.execute(delete(table))
-
-
 @PROPERTIES
 @given(data=st.data())
 async def test_no_message_carries_contact_details_without_their_owners_yes(
     bot: Bot, clock: FakeClock, data: st.DataObject
 ) -> None:
-    await _wipe(bot)
+    await wipe_all_but_keys(bot)
     world = World(bot, clock, data)
     for number in range(data.draw(st.integers(2, 5))):
         await world.add(number)
