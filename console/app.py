@@ -3,8 +3,9 @@ its templates and static files, and the headers every console response carries.
 
 The guard, for every section route: a signed session cookie, a session that has not ended, the
 member's current role allowed by the route's `Access` (the one role check chat uses too), and on
-a POST the session's form token and a same-origin `Origin`. Whoever fails sees a page that says
-what to do next, and nothing of the programme's data.
+a POST the session's form token and a same-origin `Origin` (and, for a `once` route, its form's
+unused one-time token). Whoever fails sees a page that says what to do next, and nothing of the
+programme's data.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ TEMPLATES_KEY = web.AppKey("console-templates", jinja2.Environment)
 SECTIONS_KEY = web.AppKey("console-sections", list)
 FORM_TOKEN = "form_token"
 ONCE_TOKEN = "once"  # the one-time token of a `once` route's form (macros.html `once_field`)
-MAX_UPLOAD_BYTES = 256 * 1024
 
 HEADERS = {
     # Scripts, styles and images from the console itself only; no framing; no referrer to

@@ -11,7 +11,6 @@ from pathlib import PurePath
 
 from aiohttp import web
 
-from console.app import MAX_UPLOAD_BYTES
 from console.pages import Page, Pages, Redirect, Visit
 from domain.coaching import WeeklyWindow
 from services import coaching
@@ -27,6 +26,7 @@ pages = Pages("coaching", "Coaching")
 DEFAULT_SOURCE = "coaches.yaml"
 MAX_SOURCE_CHARS = 80
 SHOWN_PROBLEMS = 5  # a refusal's notice travels in a cookie, so it stays short
+MAX_COACHES_FILE_BYTES = 256 * 1024  # a programme's coaches fit many times over
 
 
 async def _overview(visit: Visit, problems: list[str] | None = None) -> Page:
@@ -64,7 +64,7 @@ def _source(field: object) -> str:
 @pages.post("/import")
 async def upload(visit: Visit) -> Page | Redirect:
     form = visit.posted
-    text = form.file_text("coaches", "Coaches file", max_bytes=MAX_UPLOAD_BYTES)
+    text = form.file_text("coaches", "Coaches file", max_bytes=MAX_COACHES_FILE_BYTES)
     try:
         entries = read_coaches(text, _source(form.fields.get("coaches")))
     except ImportRefused as refused:  # nothing written yet: show every problem on the page
