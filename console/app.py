@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -317,17 +316,18 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
             response.headers.setdefault(name, value)
 
 
-def mount(app: web.Application, bot: Bot, section_list: Sequence[Pages] | None = None) -> None:
+def mount(app: web.Application, bot: Bot) -> None:
     """Serve the console at /console on `app` (when CEDP_CONSOLE is on: see bot/web.py)."""
-    listed = sections() if section_list is None else list(section_list)
+    listed = sections()
     app[TEMPLATES_KEY] = templates()
     app[SIGNERS_KEY] = _Signers()
-    app[SECTIONS_KEY] = [pages for pages in listed if pages.nav]
+    app[SECTIONS_KEY] = listed
 
     app.on_response_prepare.append(_security_headers)
     app.router.add_static(f"{ROOT}/static", HERE / "static", append_version=True)
-    app.router.add_get(f"{ROOT}/sign-in/{{token}}", _sign_in_page(bot))
-    app.router.add_post(f"{ROOT}/sign-in/{{token}}", _politely_unavailable(_sign_in(bot)))
+    sign_in = f"{console.SIGN_IN_PATH}{{token}}"
+    app.router.add_get(sign_in, _sign_in_page(bot))
+    app.router.add_post(sign_in, _politely_unavailable(_sign_in(bot)))
     app.router.add_post(f"{ROOT}/sign-out", _politely_unavailable(_sign_out(bot)))
     for pages in listed:
         for route in pages.routes:

@@ -17,7 +17,7 @@ the rules undoes the transaction and becomes the notice on the page the route na
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,14 @@ class FormError(Refusal):
 
 class Missing(Exception):
     """What the address names does not exist (a 404 page that says so)."""
+
+
+def in_brief(problems: Sequence[object], at_most: int) -> str:
+    """The first few problems for a notice, which travels in a cookie and must stay short:
+    `a; b; and 3 more` (the page itself can list them all)."""
+    shown = "; ".join(str(problem) for problem in problems[:at_most])
+    more = len(problems) - at_most
+    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +116,6 @@ class Visit:
     services: Services
     form: Form | None = None
 
-    def match(self, name: str) -> str:
-        return self.request.match_info[name]
-
     def whole(self, name: str) -> int:
         """A path segment that must be a record number; anything else is a 404."""
         text = self.request.match_info[name]
@@ -168,10 +173,9 @@ class Route:
 class Pages:
     """The pages of one console section, under /console/<section> (the home page: "")."""
 
-    def __init__(self, section: str, title: str, *, nav: bool = True) -> None:
+    def __init__(self, section: str, title: str) -> None:
         self.section = section
         self.title = title
-        self.nav = nav
         self.base = f"{ROOT}/{section}" if section else ROOT
         self.routes: list[Route] = []
 

@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 from aiohttp import web
 
-from console.pages import Page, Pages, Redirect, Visit
+from console.pages import Page, Pages, Redirect, Visit, in_brief
 from domain.coaching import WeeklyWindow
 from services import coaching
 from services.coaching import CoachingError, Session
@@ -73,13 +73,9 @@ async def upload(visit: Visit) -> Page | Redirect:
         report = await import_coaches(visit.repos, entries, visit.now, visit.member)
     except ImportRefused as refused:  # the refusal rolls back what was written
         problems = refused.problems
-        more = (
-            f"; and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
-        )
         raise CoachingError(
             f"Nothing was imported; {len(problems)} problem{'s' if len(problems) != 1 else ''}: "
-            + "; ".join(problems[:SHOWN_PROBLEMS])
-            + more
+            + in_brief(problems, SHOWN_PROBLEMS)
         ) from None
     done = ", ".join(
         f"{len(names)} {what}" + (f" ({', '.join(names)})" if names else "")

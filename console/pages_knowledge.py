@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.reload import reload_knowledge
-from console.pages import FormError, Page, Pages, Redirect, Visit
+from console.pages import FormError, Page, Pages, Redirect, Visit, in_brief
 from knowledge.base import Entry, check_knowledge, check_lines, phrasing_key
 from knowledge.source import ReloadOutcome
 from services import team
@@ -112,10 +112,7 @@ def _said(outcome: ReloadOutcome) -> str:
     """What a reload did, as /reload says it; the problems in brief (the page lists them)."""
     if not outcome.problems:
         return f"Knowledge base reloaded: {outcome.entries} entries."
-    first = "; ".join(str(problem) for problem in outcome.problems[:NOTICE_PROBLEMS])
-    more = len(outcome.problems) - NOTICE_PROBLEMS
     return (
         f"Not reloaded; the previous version ({outcome.entries} entries) is still answering."
-        f" {len(outcome.problems)} problem(s): {first}"
-        + (f"; and {more} more." if more > 0 else ".")
+        f" {len(outcome.problems)} problem(s): {in_brief(outcome.problems, NOTICE_PROBLEMS)}."
     )

@@ -103,8 +103,8 @@ def _document(entered: dict[str, str]) -> dict[str, Any]:
 
 async def _known_ids(visit: Visit) -> list[str]:
     """Question ids earlier check-ins used: the same id is what makes a trend."""
-    checkins = await pulse.summaries(visit.repos)
-    return sorted({q.question_id for s in checkins for q in s.checkin.questions})
+    checkins = await visit.repos.pulse.all()
+    return sorted({question.question_id for c in checkins for question in c.questions})
 
 
 async def _new_page(

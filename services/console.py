@@ -21,7 +21,7 @@ from storage.members import to_ref
 from storage.repositories import Repositories
 
 SIGN_IN_VALID_FOR = timedelta(minutes=10)
-SIGN_IN_PATH = "/console/sign-in/"
+SIGN_IN_PATH = "/console/sign-in/"  # bot/logs.py blanks the token after it in every log line
 
 
 class ConsoleError(Refusal):
@@ -38,11 +38,6 @@ class Visitor:
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def idle_since(settings: Settings, now: datetime) -> datetime:
-    """Sessions unused since this moment have ended."""
-    return now - timedelta(hours=settings.console_session_hours)
 
 
 async def issue_link(
@@ -84,7 +79,8 @@ async def visitor(
     repos: Repositories, session_token: str, now: datetime, settings: Settings
 ) -> Visitor | None:
     """Who holds this session, marking it used; None when it is unknown or has ended."""
-    found = await repos.console.use_session(digest(session_token), now, idle_since(settings, now))
+    ended_before = now - timedelta(hours=settings.console_session_hours)
+    found = await repos.console.use_session(digest(session_token), now, ended_before)
     if found is None:
         return None
     member = await repos.members.get(found.member_id)
